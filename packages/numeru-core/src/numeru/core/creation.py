@@ -1,0 +1,226 @@
+"""Creation functions: ``asarray``, ``zeros``, ``arange``, ... and ``astype``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import dispatch
+from .devices import Device, device as _device, get_default_device
+from .dtypes import ALL, default_for, dtype as _dtype, get_default_dtype
+from .errors import DeviceError, DTypeError
+from .tensor import Tensor
+
+_SCALARS = (bool, int, float, complex)
+
+
+def _target(device: Any) -> Device:
+    return get_default_device() if device is None else _device(device)
+
+
+def _infer_dtype(obj: Any) -> np.dtype | None:
+    """The dtype for Python data: bool, int64, default float or complex, as the standard says."""
+    if isinstance(obj, _SCALARS):
+        return default_for(obj)
+    if isinstance(obj, (list, tuple)):
+        kinds: set[np.dtype] = set()
+        stack = [obj]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, (list, tuple)):
+                stack.extend(item)
+            elif isinstance(item, _SCALARS):
+                kinds.add(default_for(item))
+            else:
+                return None  # mixed with arrays or tensors: let NumPy decide
+        if not kinds:
+            return get_default_dtype()
+        return np.result_type(*kinds)
+    return None
+
+
+def asarray(obj: Any, /, *, dtype: Any = None, device: Any = None, copy: bool | None = None,
+            requires_grad: bool = False) -> Tensor:
+    """A Tensor from a Tensor, a NumPy array, nested sequences, a scalar or a DLPack object."""
+    dt = None if dtype is None else _dtype(dtype)
+    if isinstance(obj, Tensor):
+        target = obj.device if device is None else _device(device)
+        result = obj
+        if target is not obj.device:
+            if copy is False:
+                raise DeviceError(f"asarray: copy=False cannot move a tensor from {obj.device} "
+                                  f"to {target}")
+            result = obj.to(target)
+            copy = False
+        if dt is not None and dt != result.dtype:
+            if copy is False:
+                raise DTypeError(f"asarray: copy=False cannot convert {result.dtype} to {dt}")
+            result = astype(result, dt)
+            copy = False
+        if copy:
+            result = Tensor(result.device.backend.xp.asarray(result.data, copy=True), result.device)
+    else:
+        target = _target(device)
+        backend = target.backend
+        if dt is None:
+            dt = _infer_dtype(obj)
+        if dt is None and hasattr(obj, "__dlpack__") and not isinstance(obj, np.ndarray):
+            host = from_dlpack(obj)
+            result = host if host.device is target else host.to(target)
+        else:
+            if isinstance(obj, np.ndarray) and obj.dtype.byteorder == ">":
+                obj = obj.astype(obj.dtype.newbyteorder("="))
+            if isinstance(obj, np.ndarray) and obj.dtype not in _VALID and dt is None:
+                _dtype(obj.dtype)  # raises a DTypeError naming the unsupported dtype
+            data = backend.asarray(obj, dt, target.index, copy)
+            result = Tensor(data, target)
+    if requires_grad:
+        result.requires_grad = True
+    return result
+
+
+def from_dlpack(x: Any, /, *, device: Any = None, copy: bool | None = None) -> Tensor:
+    """A Tensor sharing memory with any DLPack producer (NumPy, PyTorch, CuPy, ...)."""
+    kind, index = x.__dlpack_device__()
+    kind = int(kind)
+    if kind == 1:  # kDLCPU
+        data = np.from_dlpack(x, copy=copy) if copy is not None else np.from_dlpack(x)
+        result = Tensor(data, "cpu")
+    else:
+        from .plugins import registry
+
+        backends = registry("backends")
+        owner = next((b for name in backends.names() if (b := backends.get(name)).name != "cpu"
+                      and getattr(b, "dlpack_device_type", None) == kind), None)
+        if owner is None:
+            raise DeviceError(f"from_dlpack: no installed backend takes DLPack device type {kind}")
+        result = Tensor(owner.from_dlpack(x), _device(owner.name, int(index)))
+    return result if device is None else result.to(device)
+
+
+def _fill(shape: Any, dtype: Any, device: Any, fill: Any) -> Tensor:
+    target = _target(device)
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+    if any(s < 0 for s in shape):
+        raise DTypeError(f"shape: expected non-negative sizes, got {shape}")
+    dt = _dtype(dtype) if dtype is not None else (
+        get_default_dtype() if fill is None else default_for(fill))
+    data = target.backend.empty(shape, dt, target.index)
+    if fill is not None:
+        if target.backend.native_out:
+            data.fill(fill)
+        else:
+            data = target.backend.xp.full(shape, fill, dtype=target.backend.native_dtype(dt))
+    return Tensor(data, target)
+
+
+def empty(shape: Any, *, dtype: Any = None, device: Any = None) -> Tensor:
+    return _fill(shape, dtype, device, None)
+
+
+def zeros(shape: Any, *, dtype: Any = None, device: Any = None) -> Tensor:
+    return _fill(shape, dtype or get_default_dtype(), device, 0)
+
+
+def ones(shape: Any, *, dtype: Any = None, device: Any = None) -> Tensor:
+    return _fill(shape, dtype or get_default_dtype(), device, 1)
+
+
+def full(shape: Any, fill_value: Any, *, dtype: Any = None, device: Any = None) -> Tensor:
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    return _fill(shape, dtype, device, fill_value)
+
+
+def _like(x: Tensor, dtype: Any, device: Any) -> tuple[Any, Any]:
+    return (x.dtype if dtype is None else dtype), (x.device if device is None else device)
+
+
+def empty_like(x: Tensor, /, *, dtype: Any = None, device: Any = None) -> Tensor:
+    dt, dev = _like(x, dtype, device)
+    return empty(x.shape, dtype=dt, device=dev)
+
+
+def zeros_like(x: Tensor, /, *, dtype: Any = None, device: Any = None) -> Tensor:
+    dt, dev = _like(x, dtype, device)
+    return zeros(x.shape, dtype=dt, device=dev)
+
+
+def ones_like(x: Tensor, /, *, dtype: Any = None, device: Any = None) -> Tensor:
+    dt, dev = _like(x, dtype, device)
+    return ones(x.shape, dtype=dt, device=dev)
+
+
+def full_like(x: Tensor, /, fill_value: Any, *, dtype: Any = None, device: Any = None) -> Tensor:
+    dt, dev = _like(x, dtype, device)
+    return full(x.shape, fill_value, dtype=dt, device=dev)
+
+
+def arange(start: Any, /, stop: Any = None, step: Any = 1, *, dtype: Any = None,
+           device: Any = None) -> Tensor:
+    target = _target(device)
+    if stop is None:
+        start, stop = 0, start
+    if step == 0:
+        raise DTypeError("arange: step: expected a non-zero number, got 0")
+    dt = _dtype(dtype) if dtype is not None else (
+        default_for(1.0) if any(isinstance(v, float) for v in (start, stop, step)) else
+        default_for(1))
+    xp = target.backend.xp
+    with target.backend.use(target.index):
+        data = xp.arange(start, stop, step, dtype=target.backend.native_dtype(dt))
+    return Tensor(target.backend.wrap_result(data), target)
+
+
+def linspace(start: Any, stop: Any, /, num: int, *, dtype: Any = None, device: Any = None,
+             endpoint: bool = True) -> Tensor:
+    target = _target(device)
+    dt = _dtype(dtype) if dtype is not None else (
+        default_for(1j) if any(isinstance(v, complex) for v in (start, stop)) else
+        get_default_dtype())
+    with target.backend.use(target.index):
+        data = target.backend.xp.linspace(start, stop, num, dtype=target.backend.native_dtype(dt),
+                                          endpoint=endpoint)
+    return Tensor(data, target)
+
+
+def eye(n_rows: int, n_cols: int | None = None, /, *, k: int = 0, dtype: Any = None,
+        device: Any = None) -> Tensor:
+    target = _target(device)
+    dt = _dtype(dtype) if dtype is not None else get_default_dtype()
+    with target.backend.use(target.index):
+        data = target.backend.xp.eye(n_rows, n_cols, k=k, dtype=target.backend.native_dtype(dt))
+    return Tensor(data, target)
+
+
+def astype(x: Tensor, dtype: Any, /, *, copy: bool = True, device: Any = None) -> Tensor:
+    """``x`` converted to ``dtype`` (a copy unless ``copy=False`` and the dtype already matches)."""
+    dt = _dtype(dtype)
+    if device is not None:
+        x = x.to(device)
+    if not copy and x.dtype == dt:
+        return x
+    return dispatch.apply(_ASTYPE, (x,), {"dtype": x.device.backend.native_dtype(dt)})
+
+
+def _astype_generic(xp: Any, x: Any, dtype: Any) -> Any:
+    return xp.astype(x, dtype)
+
+
+_ASTYPE = dispatch.op("astype", _astype_generic)
+_VALID = frozenset(ALL)
+
+
+def tril(x: Tensor, /, *, k: int = 0) -> Tensor:
+    return dispatch.apply(dispatch.op("tril"), (x,), {"k": k})
+
+
+def triu(x: Tensor, /, *, k: int = 0) -> Tensor:
+    return dispatch.apply(dispatch.op("triu"), (x,), {"k": k})
+
+
+def meshgrid(*arrays: Tensor, indexing: str = "xy") -> list[Tensor]:
+    if indexing not in ("xy", "ij"):
+        raise DTypeError(f"meshgrid: indexing: expected 'xy' or 'ij', got {indexing!r}")
+    return list(dispatch.apply(dispatch.op("meshgrid"), tuple(arrays), {"indexing": indexing}))

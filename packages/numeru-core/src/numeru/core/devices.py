@@ -1,0 +1,112 @@
+"""Devices: ``nm.device("cpu")``, ``nm.device("cuda:1")`` and ``with nm.device(...):``.
+
+A ``Device`` is a (type, index) pair whose type names a registered backend. Devices are
+interned, so ``a.device is b.device`` is the cheap test dispatch uses. Used as a context
+manager, a device becomes the default for creation functions in this thread (and task).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+from typing import Any
+
+from .errors import DeviceError
+
+
+class Device:
+    __slots__ = ("type", "index", "_backend")
+
+    def __init__(self, type: str, index: int) -> None:  # noqa: A002 - mirrors torch.device
+        self.type = type
+        self.index = index
+        self._backend: Any = None
+
+    @property
+    def backend(self) -> Any:
+        """The backend object that owns this device."""
+        backend = self._backend
+        if backend is None:
+            from .plugins import registry
+
+            backend = registry("backends").get(self.type)
+            self._backend = backend
+        return backend
+
+    def __repr__(self) -> str:
+        return f"device({str(self)!r})"
+
+    def __str__(self) -> str:
+        return self.type if self.type == "cpu" else f"{self.type}:{self.index}"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            try:
+                other = device(other)
+            except DeviceError:
+                return False
+        return self is other
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.index))
+
+    def __enter__(self) -> Device:
+        # with-blocks nest within a thread, so one token stack per thread is enough.
+        _tokens.__dict__.setdefault("stack", []).append(_default.set(self))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _default.reset(_tokens.stack.pop())
+
+
+_interned: dict[tuple[str, int], Device] = {}
+_tokens = threading.local()
+
+
+def _intern(type_: str, index: int) -> Device:
+    key = (type_, index)
+    found = _interned.get(key)
+    if found is None:
+        found = _interned.setdefault(key, Device(type_, index))
+    return found
+
+
+def _parse(spec: str) -> tuple[str, int]:
+    type_, sep, index_text = spec.strip().partition(":")
+    if not type_ or (sep and not index_text.isdigit()):
+        raise DeviceError(f"device: expected 'TYPE' or 'TYPE:INDEX' such as 'cuda:0', got {spec!r}")
+    return type_, int(index_text) if sep else 0
+
+
+def device(spec: str | Device | None = None, index: int | None = None) -> Device:
+    """The device named by ``spec`` (``"cpu"``, ``"cuda"``, ``"cuda:1"``), checked usable.
+
+    ``device()`` with no argument returns the current default device.
+    """
+    if spec is None:
+        return _default.get()
+    if isinstance(spec, Device):
+        return spec
+    if not isinstance(spec, str):
+        raise DeviceError(f"device: expected a string such as 'cpu' or 'cuda:0', got {spec!r}")
+    type_, parsed_index = _parse(spec)
+    if index is not None:
+        parsed_index = index
+    found = _interned.get((type_, parsed_index))
+    if found is not None:
+        return found
+    from .plugins import registry
+
+    backends = registry("backends")
+    if type_ not in backends:
+        raise DeviceError(backends._unknown_message(type_).replace("backend", "device type", 1))
+    backends.get(type_).check_index(parsed_index)
+    return _intern(type_, parsed_index)
+
+
+def get_default_device() -> Device:
+    return _default.get()
+
+
+CPU = _intern("cpu", 0)
+_default: contextvars.ContextVar[Device] = contextvars.ContextVar("numeru_device", default=CPU)

@@ -1,0 +1,29 @@
+"""The linear-algebra functions of the main namespace: matmul, tensordot, vecdot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import dispatch
+from .errors import ShapeError
+from .tensor import Tensor
+
+_op = dispatch.op
+
+
+def matmul(x1: Tensor, x2: Tensor, /, *, out: Tensor | None = None) -> Tensor:
+    a_shape, b_shape = getattr(x1, "shape", None), getattr(x2, "shape", None)
+    if a_shape is not None and b_shape is not None and a_shape and b_shape:
+        k1 = a_shape[-1]
+        k2 = b_shape[-2] if len(b_shape) > 1 else b_shape[0]
+        if k1 != k2:
+            raise ShapeError(f"matmul: inner dimensions differ: {a_shape} @ {b_shape}")
+    return dispatch.apply(_op("matmul"), (x1, x2), {}, out)
+
+
+def tensordot(x1: Tensor, x2: Tensor, /, *, axes: Any = 2) -> Tensor:
+    return dispatch.apply(_op("tensordot"), (x1, x2), {"axes": axes})
+
+
+def vecdot(x1: Tensor, x2: Tensor, /, *, axis: int = -1) -> Tensor:
+    return dispatch.apply(_op("vecdot"), (x1, x2), {"axis": axis})

@@ -1,0 +1,122 @@
+"""One thread setting for everything numeru runs in parallel.
+
+``set_num_threads(n)`` drives Numba's worker threads, the BLAS/OpenMP pools (through
+threadpoolctl) and the shared task pool behind ``parallel_map``. Results never depend on the
+number of threads: ``parallel_map`` returns results in input order, and packages that reduce
+across tasks do so in a fixed order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
+from typing import Any, TypeVar
+
+from .errors import expected
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_lock = threading.RLock()
+_pool: ThreadPoolExecutor | None = None
+_pool_size = 0
+_blas_limiter: Any = None
+
+
+def _initial() -> int:
+    text = os.environ.get("NUMERU_NUM_THREADS")
+    if text:
+        try:
+            value = int(text)
+        except ValueError:
+            raise expected("NUMERU_NUM_THREADS", "a positive integer", text) from None
+        if value >= 1:
+            return value
+        raise expected("NUMERU_NUM_THREADS", "a positive integer", text)
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+               else (os.cpu_count() or 1))
+
+
+_num_threads = _initial()
+
+
+def get_num_threads() -> int:
+    """The number of threads numeru uses (Numba, BLAS/OpenMP and the task pool)."""
+    return _num_threads
+
+
+def set_num_threads(n: int) -> None:
+    """Use ``n`` threads for Numba kernels, BLAS/OpenMP and ``parallel_map``."""
+    global _num_threads
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise expected("n", "a positive integer number of threads", n)
+    with _lock:
+        _num_threads = n
+        _apply_numba()
+        _apply_blas()
+
+
+def _apply_numba() -> None:
+    """Tell Numba (only if some module already imported it: importing it costs ~0.3 s)."""
+    numba = sys.modules.get("numba")
+    if numba is not None:
+        numba.set_num_threads(min(_num_threads, numba.config.NUMBA_NUM_THREADS))
+
+
+def _apply_blas() -> None:
+    global _blas_limiter
+    from threadpoolctl import threadpool_limits
+
+    _blas_limiter = threadpool_limits(limits=_num_threads)
+
+
+def numba_threads() -> int:
+    """Call from a module that uses Numba's ``parallel=True`` before running a kernel."""
+    _apply_numba()
+    return _num_threads
+
+
+@contextlib.contextmanager
+def threads(n: int) -> Iterator[None]:
+    """``with nm.threads(n):`` use ``n`` threads inside the block, then restore the setting."""
+    previous = get_num_threads()
+    set_num_threads(n)
+    try:
+        yield
+    finally:
+        set_num_threads(previous)
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool, _pool_size
+    with _lock:
+        if _pool is None or _pool_size != _num_threads:
+            if _pool is not None:
+                _pool.shutdown(wait=False)
+            _pool = ThreadPoolExecutor(max_workers=_num_threads, thread_name_prefix="numeru")
+            _pool_size = _num_threads
+        return _pool
+
+
+def parallel_map(fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+    """``[fn(item) for item in items]`` on the shared task pool, results in input order.
+
+    With one thread, or one item, it runs inline. An exception in any task is raised here
+    (the first in input order) after the other tasks finish.
+    """
+    work = list(items)
+    if _num_threads == 1 or len(work) <= 1 or threading.current_thread().name.startswith("numeru"):
+        # Inline too when called from a pool thread: nested waits could exhaust the pool.
+        return [fn(item) for item in work]
+    futures = [_executor().submit(fn, item) for item in work]
+    wait(futures)
+    return [f.result() for f in futures]
+
+
+def submit(fn: Callable[..., R], *args: Any) -> Any:
+    """Run ``fn(*args)`` on the shared task pool; returns a ``concurrent.futures.Future``."""
+    return _executor().submit(fn, *args)

@@ -1,0 +1,64 @@
+"""Searching and sorting: argmax, argmin, where, nonzero, sort, argsort, searchsorted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import dispatch
+from .tensor import Tensor
+
+_op = dispatch.op
+
+
+def argmax(x: Tensor, /, *, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    return dispatch.apply(_op("argmax"), (x,), {"axis": axis, "keepdims": keepdims})
+
+
+def argmin(x: Tensor, /, *, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    return dispatch.apply(_op("argmin"), (x,), {"axis": axis, "keepdims": keepdims})
+
+
+def nonzero(x: Tensor, /) -> tuple[Tensor, ...]:
+    return tuple(dispatch.apply(_op("nonzero"), (x,)))
+
+
+def count_nonzero(x: Tensor, /, *, axis: Any = None, keepdims: bool = False) -> Tensor:
+    return dispatch.apply(_op("count_nonzero"), (x,), {"axis": axis, "keepdims": keepdims})
+
+
+def where(condition: Tensor, x1: Any, x2: Any, /, *, out: Tensor | None = None) -> Tensor:
+    return dispatch.apply(_op("where"), (condition, x1, x2), {}, out)
+
+
+def _argsort_generic(xp: Any, x: Any, axis: int = -1, descending: bool = False,
+                     stable: bool = True) -> Any:
+    if not descending:
+        return xp.argsort(x, axis=axis, stable=stable)
+    # Descending and stable: sort the reversed array ascending, then map indices back, so
+    # equal elements keep their original order.
+    n = x.shape[axis]
+    reversed_order = xp.argsort(xp.flip(x, axis=axis), axis=axis, stable=True)
+    return xp.flip((n - 1) - reversed_order, axis=axis)
+
+
+def _sort_generic(xp: Any, x: Any, axis: int = -1, descending: bool = False,
+                  stable: bool = True) -> Any:
+    result = xp.sort(x, axis=axis, stable=stable)
+    return xp.flip(result, axis=axis) if descending else result
+
+
+def argsort(x: Tensor, /, *, axis: int = -1, descending: bool = False,
+            stable: bool = True) -> Tensor:
+    return dispatch.apply(_op("argsort", _argsort_generic), (x,),
+                          {"axis": axis, "descending": descending, "stable": stable})
+
+
+def sort(x: Tensor, /, *, axis: int = -1, descending: bool = False, stable: bool = True,
+         out: Tensor | None = None) -> Tensor:
+    return dispatch.apply(_op("sort", _sort_generic), (x,),
+                          {"axis": axis, "descending": descending, "stable": stable}, out)
+
+
+def searchsorted(x1: Tensor, x2: Tensor, /, *, side: str = "left",
+                 sorter: Tensor | None = None) -> Tensor:
+    return dispatch.apply(_op("searchsorted"), (x1, x2), {"side": side, "sorter": sorter})

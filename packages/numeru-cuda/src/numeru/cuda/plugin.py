@@ -1,0 +1,1 @@
+"""What numeru-cuda registers with numeru.core (nothing yet: see this package's README)."""

@@ -1,0 +1,5 @@
+"""numeru.linalg: see README.md."""
+
+from ._version import __version__
+
+__all__ = ["__version__"]
