@@ -1,0 +1,1 @@
+"""Numba kernels of numeru-trees, one module per computation."""
