@@ -51,13 +51,15 @@ from .dtypes import (
     uint64,
 )
 from .elementwise import *  # noqa: F403 - the elementwise functions, listed in its __all__
-from .elementwise import round  # noqa: A004
+from .elementwise import reciprocal, round  # noqa: A004
 from .indexing import masked_fill
 from .linalg_functions import matmul, tensordot, vecdot
 from .manipulation import (
     broadcast_arrays,
+    broadcast_shapes,
     broadcast_to,
     concat,
+    diff,
     expand_dims,
     flip,
     matrix_transpose,
@@ -69,13 +71,16 @@ from .manipulation import (
     squeeze,
     stack,
     take,
+    take_along_axis,
     tile,
     unstack,
 )
+from .nmr import load, save  # .nmr artifacts: nm.save(obj, path), nm.load(path)
 from .parallel import get_num_threads, parallel_map, set_num_threads, threads
 from .plugins import build, registry
 from .searching import argmax, argmin, argsort, count_nonzero, nonzero, searchsorted, sort, where
-from .sets import unique_all, unique_counts, unique_inverse, unique_values
+from .namespace_info import __array_namespace_info__
+from .sets import isin, unique_all, unique_counts, unique_inverse, unique_values
 from .statistics import (
     all,  # noqa: A004
     any,  # noqa: A004
@@ -90,6 +95,7 @@ from .statistics import (
     var,
 )
 from .tensor import Tensor
+from . import random  # nm.random: Philox4x32-10 generators (needs Tensor, imported above)
 
 __array_api_version__ = "2023.12"
 
@@ -98,3 +104,7 @@ inf = float("inf")
 nan = float("nan")
 newaxis = None
 pi = 3.141592653589793
+
+from . import tensor_methods as _tensor_methods  # noqa: E402 - needs the namespace modules above
+
+_tensor_methods.install(Tensor)

@@ -46,9 +46,15 @@ _add(
     "schedulers",
     "numeru-ml",
     "step_lr multi_step_lr exponential_lr cosine_annealing_lr cosine_annealing_warm_restarts"
-    " one_cycle_lr linear_warmup reduce_lr_on_plateau chained",
+    " one_cycle_lr linear_warmup reduce_lr_on_plateau chained constant_lr lambda_lr"
+    " sequential_lr",
 )
 _add("index_types", "numeru-rag", "flat ivf hnsw")
+_add("commands", "numeru-ml", "train")
+_add("demos", "numeru-ml", "ml")
+_add("demos", "numeru-ml", "ml-classic")
+_add("demos", "numeru-linalg", "linalg")
+_add("demos", "numeru-dl", "dl")
 
 
 def provider(kind: str, name: object) -> str | None:

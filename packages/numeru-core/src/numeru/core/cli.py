@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 @dataclass(frozen=True)
 class Command:
-    """A subcommand: ``configure`` adds its arguments, ``run`` does the work (returns an exit code)."""
+    """A subcommand: ``configure`` adds its arguments, ``run`` does the work (exit code)."""
 
     help: str
     run: Callable[[argparse.Namespace], int | None]
@@ -34,7 +34,8 @@ def _plugins(args: argparse.Namespace) -> int:
             failed += 1
             print(f"  FAILED: {info.error}")
         for kind, names in info.registered.items():
-            shown = ", ".join(names[:12]) + (f", ... ({len(names)} in all)" if len(names) > 12 else "")
+            more = f", ... ({len(names)} in all)" if len(names) > 12 else ""
+            shown = ", ".join(names[:12]) + more
             print(f"  {kind}: {shown}")
     return 1 if failed and args.strict else 0
 

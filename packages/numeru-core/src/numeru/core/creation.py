@@ -7,9 +7,11 @@ from typing import Any
 import numpy as np
 
 from . import dispatch
-from .devices import Device, device as _device, get_default_device
-from .dtypes import ALL, default_for, dtype as _dtype, get_default_dtype
-from .errors import DeviceError, DTypeError
+from .devices import Device, get_default_device
+from .devices import device as _device
+from .dtypes import ALL, default_for, get_default_dtype
+from .dtypes import dtype as _dtype
+from .errors import DeviceError, DTypeError, ShapeError, ValidationError, expected
 from .tensor import Tensor
 
 _SCALARS = (bool, int, float, complex)
@@ -59,7 +61,9 @@ def asarray(obj: Any, /, *, dtype: Any = None, device: Any = None, copy: bool | 
             result = astype(result, dt)
             copy = False
         if copy:
-            result = Tensor(result.device.backend.xp.asarray(result.data, copy=True), result.device)
+            backend = result.device.backend
+            result = Tensor(backend.asarray(result.data, None, result.device.index, True),
+                            result.device)
     else:
         target = _target(device)
         backend = target.backend
@@ -99,19 +103,23 @@ def from_dlpack(x: Any, /, *, device: Any = None, copy: bool | None = None) -> T
     return result if device is None else result.to(device)
 
 
-def _fill(shape: Any, dtype: Any, device: Any, fill: Any) -> Tensor:
+def _fill(shape: Any, dtype: Any, device: Any, fill: Any, *, zeroed: bool = False) -> Tensor:
     target = _target(device)
-    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
-    if any(s < 0 for s in shape):
-        raise DTypeError(f"shape: expected non-negative sizes, got {shape}")
+    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(map(int, shape))
+    if shape and min(shape) < 0:
+        raise expected("shape", "non-negative sizes", shape, error=ShapeError)
     dt = _dtype(dtype) if dtype is not None else (
         get_default_dtype() if fill is None else default_for(fill))
-    data = target.backend.empty(shape, dt, target.index)
-    if fill is not None:
-        if target.backend.native_out:
-            data.fill(fill)
-        else:
-            data = target.backend.xp.full(shape, fill, dtype=target.backend.native_dtype(dt))
+    backend = target.backend
+    if fill is None:
+        data = backend.empty(shape, dt, target.index)
+    elif zeroed:
+        data = backend.zeros(shape, dt, target.index)  # calloc'ed on the CPU: no write pass
+    elif backend.native_out:
+        data = backend.empty(shape, dt, target.index)
+        data.fill(fill)
+    else:
+        data = backend.xp.full(shape, fill, dtype=backend.native_dtype(dt))
     return Tensor(data, target)
 
 
@@ -120,7 +128,7 @@ def empty(shape: Any, *, dtype: Any = None, device: Any = None) -> Tensor:
 
 
 def zeros(shape: Any, *, dtype: Any = None, device: Any = None) -> Tensor:
-    return _fill(shape, dtype or get_default_dtype(), device, 0)
+    return _fill(shape, dtype or get_default_dtype(), device, 0, zeroed=True)
 
 
 def ones(shape: Any, *, dtype: Any = None, device: Any = None) -> Tensor:
@@ -163,14 +171,14 @@ def arange(start: Any, /, stop: Any = None, step: Any = 1, *, dtype: Any = None,
     if stop is None:
         start, stop = 0, start
     if step == 0:
-        raise DTypeError("arange: step: expected a non-zero number, got 0")
+        raise expected("arange: step", "a non-zero number", step, error=ValidationError)
     dt = _dtype(dtype) if dtype is not None else (
         default_for(1.0) if any(isinstance(v, float) for v in (start, stop, step)) else
         default_for(1))
     xp = target.backend.xp
     with target.backend.use(target.index):
         data = xp.arange(start, stop, step, dtype=target.backend.native_dtype(dt))
-    return Tensor(target.backend.wrap_result(data), target)
+    return Tensor(target.backend.owned(target.backend.wrap_result(data)), target)
 
 
 def linspace(start: Any, stop: Any, /, num: int, *, dtype: Any = None, device: Any = None,
@@ -182,7 +190,7 @@ def linspace(start: Any, stop: Any, /, num: int, *, dtype: Any = None, device: A
     with target.backend.use(target.index):
         data = target.backend.xp.linspace(start, stop, num, dtype=target.backend.native_dtype(dt),
                                           endpoint=endpoint)
-    return Tensor(data, target)
+    return Tensor(target.backend.owned(data), target)
 
 
 def eye(n_rows: int, n_cols: int | None = None, /, *, k: int = 0, dtype: Any = None,
@@ -191,7 +199,7 @@ def eye(n_rows: int, n_cols: int | None = None, /, *, k: int = 0, dtype: Any = N
     dt = _dtype(dtype) if dtype is not None else get_default_dtype()
     with target.backend.use(target.index):
         data = target.backend.xp.eye(n_rows, n_cols, k=k, dtype=target.backend.native_dtype(dt))
-    return Tensor(data, target)
+    return Tensor(target.backend.owned(data), target)
 
 
 def astype(x: Tensor, dtype: Any, /, *, copy: bool = True, device: Any = None) -> Tensor:
@@ -201,7 +209,7 @@ def astype(x: Tensor, dtype: Any, /, *, copy: bool = True, device: Any = None) -
         x = x.to(device)
     if not copy and x.dtype == dt:
         return x
-    return dispatch.apply(_ASTYPE, (x,), {"dtype": x.device.backend.native_dtype(dt)})
+    return dispatch.apply_one(_ASTYPE, x, {"dtype": x.device.backend.native_dtype(dt)})
 
 
 def _astype_generic(xp: Any, x: Any, dtype: Any) -> Any:
@@ -212,15 +220,15 @@ _ASTYPE = dispatch.op("astype", _astype_generic)
 _VALID = frozenset(ALL)
 
 
-def tril(x: Tensor, /, *, k: int = 0) -> Tensor:
-    return dispatch.apply(dispatch.op("tril"), (x,), {"k": k})
+def tril(x: Tensor, /, *, k: int = 0, out: Tensor | None = None) -> Tensor:
+    return dispatch.apply_one(dispatch.op("tril"), x, {"k": k}, out)
 
 
-def triu(x: Tensor, /, *, k: int = 0) -> Tensor:
-    return dispatch.apply(dispatch.op("triu"), (x,), {"k": k})
+def triu(x: Tensor, /, *, k: int = 0, out: Tensor | None = None) -> Tensor:
+    return dispatch.apply_one(dispatch.op("triu"), x, {"k": k}, out)
 
 
 def meshgrid(*arrays: Tensor, indexing: str = "xy") -> list[Tensor]:
     if indexing not in ("xy", "ij"):
-        raise DTypeError(f"meshgrid: indexing: expected 'xy' or 'ij', got {indexing!r}")
+        raise expected("meshgrid: indexing", "'xy' or 'ij'", indexing, error=ValidationError)
     return list(dispatch.apply(dispatch.op("meshgrid"), tuple(arrays), {"indexing": indexing}))

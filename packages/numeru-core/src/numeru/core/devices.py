@@ -17,7 +17,7 @@ from .errors import DeviceError
 class Device:
     __slots__ = ("type", "index", "_backend")
 
-    def __init__(self, type: str, index: int) -> None:  # noqa: A002 - mirrors torch.device
+    def __init__(self, type: str, index: int) -> None:
         self.type = type
         self.index = index
         self._backend: Any = None
@@ -47,8 +47,9 @@ class Device:
                 return False
         return self is other
 
-    def __hash__(self) -> int:
-        return hash((self.type, self.index))
+    # Devices are interned (one object per type and index), so identity hashing is exact, and
+    # it keeps the per-device kernel caches of dispatch on C-level hashing.
+    __hash__ = object.__hash__
 
     def __enter__(self) -> Device:
         # with-blocks nest within a thread, so one token stack per thread is enough.

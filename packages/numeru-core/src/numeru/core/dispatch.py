@@ -8,6 +8,11 @@ prefers it. Kernels that write into ``out=`` themselves set ``kernel.accepts_out
 Autograd (numeru-dl) installs a tracer with ``set_tracer``: when it is set and an input requires
 grad, ``tracer.record(op_name, inputs, params, output)`` is called after the op. Core knows
 nothing else about gradients.
+
+Elementwise ops (``unary``, ``binary``, ``rbinary``, ``binary_inplace``) live in
+``dispatch_elementwise`` and are re-exported here; ``apply``/``apply_one`` run every other op.
+On the hot path the kernel of an op is cached per device, exact ``Tensor`` operands skip every
+``isinstance`` chain, and results are built without calling ``Tensor.__init__``.
 """
 
 from __future__ import annotations
@@ -18,19 +23,27 @@ from typing import Any
 
 import numpy as np
 
-from . import plugins
-from .devices import Device
-from .dtypes import bfloat16 as _BF16
+from . import plugins as _plugins
+from .devices import Device, get_default_device
 from .errors import DeviceError, DTypeError, ShapeError
 
 _SCALARS = (bool, int, float, complex)
+_ndarray = np.ndarray
+_new = object.__new__
 _tracer: Any = None
+Tensor: Any = None  # set by tensor.py once the class exists (no import on the hot path)
+
+# Results of ops are allocated by the backend (NumPy) itself. Writing large elementwise results
+# into numeru's 64-byte aligned buffers was measured (1e6 float64 add, this repository's
+# benchmark machine) at 3-15% slower than NumPy's own allocation, so only creation functions
+# and explicit copies allocate aligned buffers; ``out=`` lets a caller choose the buffer.
 
 
 def set_tracer(tracer: Any) -> Any:
     """Install the autograd tracer (``None`` removes it); returns the previous one."""
     global _tracer
     previous, _tracer = _tracer, tracer
+    _elementwise._tracer = tracer  # the elementwise hot path reads its own module global
     return previous
 
 
@@ -41,7 +54,7 @@ def get_tracer() -> Any:
 class Op:
     """One named operation."""
 
-    __slots__ = ("name", "generic", "xp_name", "_cache", "_generation")
+    __slots__ = ("name", "generic", "xp_name", "_cache", "_by_device", "_binary", "_generation")
 
     def __init__(self, name: str, generic: Callable[..., Any] | None = None,
                  xp_name: str | None = None) -> None:
@@ -49,21 +62,55 @@ class Op:
         self.generic = generic
         self.xp_name = xp_name or name
         self._cache: dict[str, tuple[Callable[..., Any], bool]] = {}
+        self._by_device: dict[Device, Callable[..., Any]] = {}
+        self._binary: dict[Device, Callable[..., Any]] = {}
         self._generation = -1
+
+    def _fresh(self) -> None:
+        if self._generation != _plugins._generation:
+            self._cache.clear()
+            self._by_device.clear()
+            self._binary.clear()
+            self._generation = _plugins._generation
 
     def resolve(self, backend: Any) -> tuple[Callable[..., Any], bool]:
         """(callable over backend arrays, whether it takes ``out=`` natively) for a backend."""
-        if self._generation != plugins._generation:
-            self._cache.clear()
-            self._generation = plugins._generation
+        self._fresh()
         found = self._cache.get(backend.name)
         if found is None:
-            found = self._resolve(backend)
-            self._cache[backend.name] = found
+            found = self._cache[backend.name] = self._resolve(backend)
         return found
 
+    def kernel(self, device: Device) -> Callable[..., Any]:
+        """The callable over backend arrays for ``device`` (cached until plugins change)."""
+        if self._generation == _plugins._generation:
+            fn = self._by_device.get(device)
+            if fn is not None:
+                return fn
+        fn = self.resolve(device.backend)[0]
+        self._by_device[device] = fn
+        return fn
+
+    def binary_kernel(self, device: Device) -> Callable[..., Any]:
+        """Like ``kernel``, wrapped to promote operands for namespaces that refuse mixed kinds."""
+        if self._generation == _plugins._generation:
+            fn = self._binary.get(device)
+            if fn is not None:
+                return fn
+        fn = self.kernel(device)
+        backend = device.backend
+        if not backend.native_out:
+            raw = fn
+
+            def fn(a: Any, b: Any, **kw: Any) -> Any:
+                a, b = _promote_for(backend, a, b)
+                return raw(a, b, **kw)
+
+        self._binary[device] = fn
+        return fn
+
     def _resolve(self, backend: Any) -> tuple[Callable[..., Any], bool]:
-        kernels = plugins.registry("kernels")
+        kernels = _plugins.registry("kernels")
         key = (self.name, backend.name)
         if key in kernels:
             kernel = kernels.get(key)
@@ -90,6 +137,8 @@ def op(name: str, generic: Callable[..., Any] | None = None, *, xp_name: str | N
     found = _OPS.get(name)
     if found is None:
         found = _OPS[name] = Op(name, generic, xp_name)
+    elif generic is not None and found.generic is None:
+        found.generic = generic
     return found
 
 
@@ -98,15 +147,26 @@ def ops() -> dict[str, Op]:
     return dict(_OPS)
 
 
-# -- the call path -----------------------------------------------------------------------------
+# -- small helpers ------------------------------------------------------------------------------
 
 def _wrap(data: Any, device: Device) -> Any:
-    from .tensor import Tensor
-
-    t = Tensor.__new__(Tensor)
+    if data.__class__ is not _ndarray:
+        data = device.backend.wrap_result(data)
+    t = _new(Tensor)
     t.data = data
     t.device = device
     return t
+
+
+def _as_array(result: Any, device: Device) -> Any:
+    """A kernel's result that is not an ndarray: a NumPy scalar (0-d results) or another array."""
+    if isinstance(result, _np_generic):
+        return _np_asarray(result)
+    return device.backend.wrap_result(result)
+
+
+_np_generic = np.generic
+_np_asarray = np.asarray
 
 
 def _mixed(a: Any, b: Any) -> DeviceError:
@@ -118,10 +178,10 @@ def _mixed(a: Any, b: Any) -> DeviceError:
 
 def _foreign(value: Any, device: Device) -> Any:
     """A non-Tensor operand: Python scalars pass through; host arrays convert on the CPU only."""
-    from .tensor import Tensor
-
-    if isinstance(value, _SCALARS) or value is None:
+    if value is None or value.__class__ in _SCALAR_TYPES or isinstance(value, _SCALARS):
         return value
+    if isinstance(value, Tensor):
+        return value.data
     if device.type != "cpu":
         raise DeviceError(
             f"operand: expected a Tensor on {device} or a Python scalar, got "
@@ -130,148 +190,64 @@ def _foreign(value: Any, device: Device) -> Any:
     return Tensor._from_host(value, device).data
 
 
-def _check_out(out: Any, shape: tuple[int, ...], dtype: np.dtype, device: Device,
-               name: str) -> None:
-    from .tensor import Tensor
+_SCALAR_TYPES = frozenset(_SCALARS)
+_PYTHON_VALUES = frozenset((bool, int, float, complex, str))
 
+
+def check_out(out: Any, shape: tuple[int, ...], dtype: Any, device: Device, name: str,
+              *, casting: str | None = None) -> None:
+    """Raise unless ``out`` is a Tensor of ``shape`` and ``dtype`` on ``device``.
+
+    ``casting="same_kind"`` (in-place methods) accepts any dtype the result casts to within its
+    kind, as NumPy's and PyTorch's in-place operators do; ``out=`` itself is exact.
+    """
     if not isinstance(out, Tensor):
         raise DTypeError(f"{name}: out: expected a Tensor, got {type(out).__name__}")
     if out.device is not device:
         raise DeviceError(f"{name}: out: expected a tensor on {device}, got one on {out.device}")
-    if out.shape != shape:
-        raise ShapeError(f"{name}: out: expected shape {shape}, got {out.shape}")
-    if out.dtype != dtype:
-        raise DTypeError(f"{name}: out: expected dtype {dtype}, got {out.dtype}")
+    data = out.data
+    out_shape = data.shape
+    if out_shape.__class__ is not tuple:
+        out_shape = tuple(out_shape)
+    if shape.__class__ is not tuple:
+        shape = tuple(shape)
+    got = data.dtype if isinstance(data.dtype, np.dtype) else out.dtype
+    if casting is not None:  # an in-place op: say it in the user's terms, not out='s
+        if out_shape != shape:
+            raise ShapeError(f"{name} (in place): the result has shape {shape}, the "
+                             f"tensor written into has shape {out_shape}")
+        if got != dtype and not np.can_cast(dtype, got, casting=casting):  # type: ignore[arg-type]
+            raise DTypeError(f"{name} (in place): expected a result that casts to the tensor's "
+                             f"dtype {got} ({casting}), got a result of dtype {dtype}")
+        return
+    if out_shape != shape:
+        raise ShapeError(f"{name}: out: expected shape {shape}, got {out_shape}")
+    if got != dtype:
+        raise DTypeError(f"{name}: out: expected dtype {dtype}, got {got}")
 
 
-def _broadcast_shape(name: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
+_check_out = check_out  # the name other modules used before
+
+
+def broadcast_shape(name: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
+    """The broadcast of ``shapes``; a mismatch raises ``ShapeError`` naming all of them."""
+    if len(shapes) == 2:  # the common cases, without np.broadcast_shapes' ~4 us
+        first, second = shapes
+        if first == second or not second:
+            return tuple(first)
+        if not first:
+            return tuple(second)
     try:
         return np.broadcast_shapes(*shapes)
     except ValueError:
-        shown = " and ".join(str(s) for s in shapes)
+        shown = " and ".join(str(tuple(s)) for s in shapes)
         raise ShapeError(f"{name}: shapes {shown} cannot be broadcast together") from None
 
 
-def unary(o: Op, x: Any, out: Any = None, **params: Any) -> Any:
-    """Elementwise op of one tensor."""
-    from .tensor import Tensor
-
-    if type(x) is not Tensor:
-        x = x if isinstance(x, Tensor) else Tensor._from_host(x, None)
-    device = x.device
-    fn, native_out = o.resolve(device.backend)
-    backend = device.backend
-    if out is not None:
-        dtype = _ufunc_dtype(fn, (x.dtype,)) if native_out or backend.native_out else None
-        if dtype is not None and not params:
-            _check_out(out, x.shape, dtype, device, o.name)
-            fn(x.data, out=out.data)
-        else:
-            result = backend.wrap_result(fn(x.data, **params))
-            _check_out(out, x.shape, backend.dtype_of(result), device, o.name)
-            backend.copy_into(out.data, result)
-        result_t = out
-    else:
-        result_t = _wrap(backend.wrap_result(fn(x.data, **params)), device)
-    if _tracer is not None and x.requires_grad:
-        _tracer.record(o.name, (x,), params, result_t)
-    return result_t
+_broadcast_shape = broadcast_shape
 
 
-def binary(o: Op, x1: Any, x2: Any, out: Any = None) -> Any:
-    """Elementwise op of two operands (tensors or Python scalars), broadcasting."""
-    from .tensor import Tensor
-
-    t1 = type(x1) is Tensor or isinstance(x1, Tensor)
-    t2 = type(x2) is Tensor or isinstance(x2, Tensor)
-    if t1:
-        device = x1.device
-        if t2:
-            if x2.device is not device:
-                raise _mixed(x1, x2)
-            a, b = x1.data, x2.data
-        else:
-            a, b = x1.data, _foreign(x2, device)
-            if b.__class__ is float and a.dtype is _BF16:
-                b = np.asarray(b, dtype=_BF16)  # NumPy would promote bfloat16 + float to float64
-    elif t2:
-        device = x2.device
-        a, b = _foreign(x1, device), x2.data
-        if a.__class__ is float and b.dtype is _BF16:
-            a = np.asarray(a, dtype=_BF16)
-    else:
-        x1 = Tensor._from_host(x1, None)
-        return binary(o, x1, x2, out)
-    backend = device.backend
-    fn, native_out = o.resolve(backend)
-    if not backend.native_out:
-        a, b = _promote_for(backend, a, b)
-    if out is not None:
-        shape = _broadcast_shape(o.name, np.shape(a) if not t1 else x1.shape,
-                                 np.shape(b) if not t2 else x2.shape)
-        dtype = _ufunc_dtype(fn, (_dtype_or_type(a), _dtype_or_type(b)))
-        if dtype is not None and (native_out or backend.native_out):
-            _check_out(out, shape, dtype, device, o.name)
-            fn(a, b, out=out.data)
-        else:
-            result = backend.wrap_result(fn(a, b))
-            _check_out(out, shape, backend.dtype_of(result), device, o.name)
-            backend.copy_into(out.data, result)
-        result_t = out
-    else:
-        try:
-            result = fn(a, b)
-        except ValueError as exc:
-            if "broadcast" in str(exc):
-                _broadcast_shape(o.name, np.shape(a), np.shape(b))
-            raise
-        except TypeError:
-            # bfloat16 meeting float16 or a wide integer has no NumPy promotion: use ours.
-            from .dtypes import result_type
-
-            common = backend.native_dtype(result_type(_dtype_or_type(a), _dtype_or_type(b)))
-            result = fn(backend.xp.astype(a, common), backend.xp.astype(b, common))
-        result_t = _wrap(backend.wrap_result(result), device)
-    if _tracer is not None and ((t1 and x1.requires_grad) or (t2 and x2.requires_grad)):
-        _tracer.record(o.name, (x1, x2), {}, result_t)
-    return result_t
-
-
-
-
-def _dtype_or_type(value: Any) -> Any:
-    return type(value) if isinstance(value, _SCALARS) else value.dtype
-
-
-def _ufunc_dtype(fn: Any, in_dtypes: tuple[Any, ...]) -> np.dtype | None:
-    """The output dtype a NumPy/CuPy ufunc would give, or None when it cannot be known."""
-    resolve = getattr(fn, "resolve_dtypes", None)
-    if resolve is None:
-        return None
-    try:
-        return resolve((*in_dtypes, None))[-1]
-    except (TypeError, ValueError):
-        return None
-
-
-def _promote_for(backend: Any, a: Any, b: Any) -> tuple[Any, Any]:
-    """Cast operands to their common dtype for namespaces that refuse mixed kinds."""
-    xp = backend.xp
-    da = backend.dtype_of(a) if not isinstance(a, _SCALARS) else a
-    db = backend.dtype_of(b) if not isinstance(b, _SCALARS) else b
-    if isinstance(da, np.dtype) and isinstance(db, np.dtype):
-        if da == db:
-            return a, b
-        common = backend.native_dtype(np.result_type(da, db))
-        return xp.astype(a, common), xp.astype(b, common)
-    array, scalar, first = (a, b, True) if isinstance(da, np.dtype) else (b, a, False)
-    dtype = da if first else db
-    common = np.result_type(dtype, scalar)
-    if common != dtype:
-        array = xp.astype(array, backend.native_dtype(common))
-    scalar_arr = xp.asarray(scalar, dtype=backend.native_dtype(common))
-    return (array, scalar_arr) if first else (scalar_arr, array)
-
+# -- any op ------------------------------------------------------------------------------------
 
 def apply(o: Op, args: tuple[Any, ...], params: dict[str, Any] | None = None,
           out: Any = None, *, device: Device | None = None) -> Any:
@@ -280,9 +256,84 @@ def apply(o: Op, args: tuple[Any, ...], params: dict[str, Any] | None = None,
     Tensor results (or tuples of them) are wrapped on the inputs' device; other results (Python
     values) are returned as they are.
     """
-    from .tensor import Tensor
+    if params is None:
+        params = {}
+    # The common case: every argument a tensor on one device (else the general unwrapping).
+    grad = False
+    raw: list[Any] = []
+    for arg in args:
+        if not isinstance(arg, Tensor):
+            device, raw, grad = _unwrap_args(o, args, device)
+            break
+        if device is None:
+            device = arg.device
+        elif arg.device is not device:
+            device, raw, grad = _unwrap_args(o, args, device)  # raises the device error
+            break
+        raw.append(arg.data)
+        grad = grad or arg.requires_grad
+    if device is None:
+        device = get_default_device()
+    fn = o._by_device.get(device) if o._generation == _plugins._generation else None
+    if fn is None:
+        fn = o.kernel(device)
+    if out is not None and getattr(fn, "accepts_out", False):
+        return _apply_into(o, fn, args, raw, params, out, device, grad)
+    result = fn(*raw, **params)
+    cls = result.__class__
+    if cls is _ndarray or not (cls is tuple or cls is list or result is None
+                               or cls in _PYTHON_VALUES or isinstance(result, tuple)):
+        wrapped = _new(Tensor)  # one array (a NumPy scalar becomes a 0-d array)
+        wrapped.data = result if cls is _ndarray else _as_array(result, device)
+        wrapped.device = device
+    else:
+        wrapped = _wrap_any(result, device)
+    if out is not None:
+        if not isinstance(wrapped, Tensor):
+            raise DTypeError(f"{o.name}: out= is only accepted by ops that return one tensor")
+        check_out(out, wrapped.shape, wrapped.dtype, device, o.name)
+        device.backend.copy_into(out.data, wrapped.data)
+        wrapped = out
+    if _tracer is not None and grad:
+        _tracer.record(o.name, tuple(args), params, wrapped)
+    return wrapped
 
-    params = params or {}
+
+def _apply_into(o: Op, fn: Any, args: tuple[Any, ...], raw: list[Any], params: dict[str, Any],
+                out: Any, device: Device, grad: bool) -> Any:
+    """Run a kernel that writes into ``out`` itself, after checking ``out`` (no temporary)."""
+    meta = fn.out_meta(*raw, **params)
+    if meta is None:  # the kernel cannot tell the result in advance: compute, check, copy
+        result = _wrap_any(fn(*raw, **params), device)
+        check_out(out, result.shape, result.dtype, device, o.name)
+        device.backend.copy_into(out.data, result.data)
+    else:
+        check_out(out, tuple(meta[0]), meta[1], device, o.name)
+        fn(*raw, out=out.data, **params)
+    if _tracer is not None and grad:
+        _tracer.record(o.name, tuple(args), params, out)
+    return out
+
+
+def apply_one(o: Op, x: Any, params: dict[str, Any], out: Any = None) -> Any:
+    """``apply`` for an op of one tensor that returns one tensor (reductions, reshapes, ...)."""
+    if out is None and (x.__class__ is Tensor or isinstance(x, Tensor)):
+        device = x.device
+        fn = o._by_device.get(device) if o._generation == _plugins._generation else None
+        if fn is None:
+            fn = o.kernel(device)
+        result = fn(x.data, **params)
+        t = _new(Tensor)
+        t.data = result if result.__class__ is _ndarray else _as_array(result, device)
+        t.device = device
+        if _tracer is not None and x.requires_grad:
+            _tracer.record(o.name, (x,), params, t)
+        return t
+    return apply(o, (x,), params, out)
+
+
+def _unwrap_args(o: Op, args: tuple[Any, ...], device: Device | None) -> tuple[Any, list, bool]:
+    """(device, backend arguments, whether any input requires grad) for a general op call."""
     tensors: list[Any] = []
     for arg in args:
         if isinstance(arg, Tensor):
@@ -290,45 +341,55 @@ def apply(o: Op, args: tuple[Any, ...], params: dict[str, Any] | None = None,
         elif isinstance(arg, (list, tuple)):
             tensors.extend(a for a in arg if isinstance(a, Tensor))
     if device is None:
-        device = tensors[0].device if tensors else Device_default()
+        device = tensors[0].device if tensors else get_default_device()
     for t in tensors:
         if t.device is not device:
-            raise _mixed(tensors[0], t)
-
-    def unwrap(value: Any) -> Any:
-        if isinstance(value, Tensor):
-            return value.data
-        if isinstance(value, (list, tuple)):
-            return type(value)(unwrap(v) for v in value)
-        return _foreign(value, device)
-
-    backend = device.backend
-    fn, _ = o.resolve(backend)
-    result = fn(*[unwrap(a) for a in args], **params)
-    wrapped = _wrap_any(result, backend, device)
-    if out is not None:
-        if not isinstance(wrapped, Tensor):
-            raise DTypeError(f"{o.name}: out= is only accepted by ops that return one tensor")
-        _check_out(out, wrapped.shape, wrapped.dtype, device, o.name)
-        backend.copy_into(out.data, wrapped.data)
-        wrapped = out
-    if _tracer is not None and any(t.requires_grad for t in tensors):
-        _tracer.record(o.name, tuple(args), params, wrapped)
-    return wrapped
+            first = tensors[0] if tensors[0].device is not t.device else None
+            if first is None:
+                raise DeviceError(f"{o.name}: expected tensors on {device}, got one on "
+                                  f"{t.device}")
+            raise _mixed(first, t)
+    raw = [_unwrap(a, device) for a in args]
+    return device, raw, any(t.requires_grad for t in tensors)
 
 
-def _wrap_any(result: Any, backend: Any, device: Device) -> Any:
+def _unwrap(value: Any, device: Device) -> Any:
+    if isinstance(value, Tensor):
+        return value.data
+    if isinstance(value, (list, tuple)):
+        return type(value)(_unwrap(v, device) for v in value)
+    return _foreign(value, device)
+
+
+def _wrap_any(result: Any, device: Device) -> Any:
     if isinstance(result, tuple):
-        fields = [_wrap_any(r, backend, device) for r in result]
+        fields = [_wrap_any(r, device) for r in result]
         return type(result)(*fields) if hasattr(result, "_fields") else tuple(fields)
     if isinstance(result, list):
-        return [_wrap_any(r, backend, device) for r in result]
+        return [_wrap_any(r, device) for r in result]
     if result is None or isinstance(result, (bool, int, float, complex, str)):
         return result
-    return _wrap(backend.wrap_result(result), device)
+    return _wrap(device.backend.wrap_result(result), device)
 
 
-def Device_default() -> Device:  # noqa: N802 - reads as the value it returns
-    from .devices import get_default_device
-
+def Device_default() -> Device:
     return get_default_device()
+
+
+def _install_tensor(cls: type) -> None:
+    """Called by tensor.py: the class results are built as."""
+    global Tensor
+    Tensor = _elementwise.Tensor = cls
+
+
+from . import dispatch_elementwise as _elementwise  # noqa: E402 - it imports this module
+from .dispatch_elementwise import (  # noqa: E402
+    _promote_for,
+    binary,
+    binary_inplace,
+    rbinary,
+    unary,
+)
+
+__all__ = ["Op", "apply", "apply_one", "binary", "binary_inplace", "broadcast_shape",
+           "check_out", "get_tracer", "op", "ops", "rbinary", "set_tracer", "unary"]

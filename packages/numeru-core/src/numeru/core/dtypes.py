@@ -60,6 +60,7 @@ _defaults = _Defaults()
 
 def dtype(value: Any) -> np.dtype:
     """Normalise a dtype given as a dtype, a NumPy type or a name (``"float32"``)."""
+    found: Any
     if isinstance(value, np.dtype):
         found = value
     elif isinstance(value, str):
@@ -89,19 +90,23 @@ def set_default_dtype(value: Any) -> None:
     _defaults.float = d
 
 
-def isdtype(dtype_: Any, kind: Any) -> bool:
-    """Array API ``isdtype``: is ``dtype_`` of ``kind`` (a dtype, a kind name or a tuple)."""
+def isdtype(dtype: Any, kind: Any) -> bool:
+    """Array API ``isdtype``: is ``dtype`` of ``kind`` (a dtype, a kind name or a tuple)."""
     if isinstance(kind, tuple):
-        return any(isdtype(dtype_, k) for k in kind)
+        return any(isdtype(dtype, k) for k in kind)
     if isinstance(kind, str):
         if kind not in _KINDS:
             raise DTypeError(f"kind: expected one of {', '.join(_KINDS)}, got {kind!r}")
-        return dtype_ in _KINDS[kind]
-    return dtype_ == kind
+        return dtype in _KINDS[kind]
+    return dtype == kind
 
 
 def result_type(*arrays_and_dtypes: Any) -> np.dtype:
-    """The promoted dtype of tensors, dtypes and (weak) Python scalars."""
+    """The promoted dtype of tensors, dtypes and (weak) Python scalars.
+
+    The Array API table (NumPy 2 / NEP 50 semantics: Python scalars are weak), extended to
+    bfloat16 as in ``promote_bfloat16``.
+    """
     from .tensor import Tensor
 
     parts: list[Any] = []
@@ -110,14 +115,45 @@ def result_type(*arrays_and_dtypes: Any) -> np.dtype:
             parts.append(item.dtype)
         elif isinstance(item, (bool, int, float, complex)):
             parts.append(item)
+        elif item in (bool, int, float, complex):
+            parts.append(item)  # a Python type stands for a weak scalar of that kind
         else:
             parts.append(dtype(item))
-    if not any(isinstance(p, np.dtype) for p in parts):
+    dtypes_only = [p for p in parts if isinstance(p, np.dtype)]
+    if not dtypes_only:
         raise DTypeError("result_type: expected at least one tensor or dtype, got only scalars")
+    if bfloat16 in dtypes_only:
+        return _result_with_bfloat16(parts)
     try:
         return np.result_type(*parts)
     except TypeError as exc:
         raise DTypeError(f"result_type: no common dtype for {parts}: {exc}") from None
+
+
+def _result_with_bfloat16(parts: list[Any]) -> np.dtype:
+    """Promotion with bfloat16: computed as if it were float16, then mapped back.
+
+    bfloat16 sits beside float16 in the lattice (same width, different range), so:
+    bfloat16 with bool/int8/uint8 or a weak Python int/float -> bfloat16; with float16 -> float32
+    (the smallest type holding both exactly); with int16/uint16 -> float32 and with wider
+    integers -> float64 (as NumPy does for float16); with float32/float64/complex -> those.
+    """
+    has_f16 = any(isinstance(p, np.dtype) and p == float16 for p in parts)
+    stand_in: list[Any] = []
+    for p in parts:
+        if isinstance(p, np.dtype):
+            stand_in.append(float16 if p == bfloat16 else p)
+        elif isinstance(p, type):
+            stand_in.append(p(0))  # a Python type: a weak scalar of that kind
+        else:
+            stand_in.append(p)
+    try:
+        found = np.result_type(*stand_in)
+    except TypeError as exc:
+        raise DTypeError(f"result_type: no common dtype for {parts}: {exc}") from None
+    if found == float16:
+        return float32 if has_f16 else bfloat16
+    return found
 
 
 def can_cast(from_: Any, to: Any, /) -> bool:

@@ -23,7 +23,7 @@ BINARY = (
     " remainder subtract"
 ).split()
 
-__all__ = [*UNARY, *BINARY, "clip", "round"]
+__all__ = [*UNARY, *BINARY, "clip", "round", "reciprocal"]
 
 
 def _make_unary(name: str) -> Any:
@@ -56,19 +56,31 @@ for _name in BINARY:
 _ROUND = dispatch.op("round")
 
 
-def round(x: Tensor, /, *, decimals: int = 0, out: Tensor | None = None) -> Tensor:  # noqa: A001
+def round(x: Tensor, /, *, decimals: int = 0, out: Tensor | None = None) -> Tensor:
     """Round half to even, as NumPy and the Array API do."""
     return dispatch.unary(_ROUND, x, out, **({"decimals": decimals} if decimals else {}))
 
 
-def _clip_generic(xp: Any, x: Any, min: Any = None, max: Any = None) -> Any:  # noqa: A002
+def _clip_generic(xp: Any, x: Any, min: Any = None, max: Any = None) -> Any:
     return xp.clip(x, min, max)
 
 
 _CLIP = dispatch.op("clip", _clip_generic)
 
 
-def clip(x: Tensor, /, min: Any = None, max: Any = None, *,  # noqa: A002
+def clip(x: Tensor, /, min: Any = None, max: Any = None, *,
          out: Tensor | None = None) -> Tensor:
     """Clamp to ``[min, max]``; either bound may be a scalar, a tensor or ``None``."""
     return dispatch.apply(_CLIP, (x, min, max), {}, out)
+
+
+def _reciprocal_generic(xp: Any, x: Any) -> Any:
+    return 1.0 / x
+
+
+_RECIPROCAL = dispatch.op("reciprocal", _reciprocal_generic)
+
+
+def reciprocal(x: Tensor, /, *, out: Tensor | None = None) -> Tensor:
+    """``1 / x`` (Array API 2024.12) for floating tensors, optionally into ``out``."""
+    return dispatch.unary(_RECIPROCAL, x, out)

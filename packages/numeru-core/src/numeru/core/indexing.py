@@ -2,15 +2,38 @@
 
 Keys follow NumPy: ints, slices (negative steps too), ``...``, ``None``, integer tensors and
 boolean masks. Tensor parts of a key must live on the indexed tensor's device.
+
+Basic keys (ints, slices, ``...``, ``None``) always give a view, also when every axis is
+indexed by an int: ``x[0, 1]`` is a 0-d tensor sharing ``x``'s memory (PyTorch's rule; NumPy
+would return a detached scalar), so ``x[0, 1].fill_(5)`` writes into ``x``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from . import dispatch
 from .errors import DeviceError, DTypeError, ShapeError
 from .tensor import Tensor
+
+_BASIC = (int, slice, type(None), type(Ellipsis))
+
+
+class IndexOutOfRangeError(ShapeError, IndexError):
+    """An index past the end of an axis: a ``ShapeError`` that ``except IndexError`` catches."""
+
+
+def _is_basic(key: Any) -> bool:
+    if key.__class__ in _BASIC_SET:
+        return True
+    if key.__class__ is tuple:
+        return all(k.__class__ in _BASIC_SET for k in key)
+    return False
+
+
+_BASIC_SET = frozenset(_BASIC)
 
 
 def _unwrap_key(x: Tensor, key: Any) -> Any:
@@ -25,12 +48,14 @@ def _unwrap_key(x: Tensor, key: Any) -> Any:
         return key.data
     if isinstance(key, list):
         return x.device.backend.xp.asarray(key) if x.device.type != "cpu" else _list_key(key)
+    if isinstance(key, (bool, np.bool_)):
+        return key
+    if isinstance(key, np.ndarray) and x.device.type != "cpu":
+        raise DeviceError(f"index: expected an index on {x.device}, got a NumPy array")
     return key
 
 
 def _list_key(key: list[Any]) -> Any:
-    import numpy as np
-
     array = np.asarray(key)
     if array.dtype.kind not in "biu" and array.size:
         raise DTypeError(f"index: expected a list of ints or bools, got {key!r}")
@@ -38,18 +63,29 @@ def _list_key(key: list[Any]) -> Any:
 
 
 def _getitem_generic(xp: Any, x: Any, key: Any) -> Any:
-    return x[key]
+    result = x[key]
+    if type(result) is not type(x) and _is_basic(key):
+        # NumPy gives a detached scalar for a full integer index; ``...`` keeps a 0-d view.
+        result = x[(*key, Ellipsis) if isinstance(key, tuple) else (key, Ellipsis)]
+    return result
 
 
 _GETITEM = dispatch.op("getitem", _getitem_generic)
 
 
 def getitem(x: Tensor, key: Any) -> Tensor:
-    raw = _unwrap_key(x, key)
+    """``x[key]``: a view for basic keys, a copy for integer-array and boolean keys."""
+    raw = key if _is_basic(key) else _unwrap_key(x, key)
     try:
-        return dispatch.apply(_GETITEM, (x,), {"key": raw})
+        return dispatch.apply_one(_GETITEM, x, {"key": raw})
     except IndexError as exc:
-        raise ShapeError(f"index {key!r} out of range for shape {x.shape}: {exc}") from None
+        raise IndexOutOfRangeError(f"index {_show(key)}: out of range for shape {x.shape}: "
+                                   f"{exc}") from None
+
+
+def _show(key: Any) -> str:
+    text = repr(key)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _setitem_generic(xp: Any, x: Any, value: Any, key: Any) -> None:
@@ -60,28 +96,58 @@ _SETITEM = dispatch.op("setitem", _setitem_generic)
 
 
 def setitem(x: Tensor, key: Any, value: Any) -> None:
-    raw = _unwrap_key(x, key)
+    """``x[key] = value`` in place; ``value`` broadcasts to the indexed region."""
+    raw = key if _is_basic(key) else _unwrap_key(x, key)
     if isinstance(value, Tensor) and value.device is not x.device:
         raise DeviceError(f"setitem: value: expected a tensor on {x.device}, got one on "
                           f"{value.device}")
     try:
         dispatch.apply(_SETITEM, (x, value), {"key": raw})
     except IndexError as exc:
-        raise ShapeError(f"index {key!r} out of range for shape {x.shape}: {exc}") from None
+        raise IndexOutOfRangeError(f"index {_show(key)}: out of range for shape {x.shape}: "
+                                   f"{exc}") from None
     except ValueError as exc:
-        shape = getattr(value, "shape", ())
-        raise ShapeError(f"setitem: value of shape {tuple(shape)} does not broadcast to the "
+        shape = tuple(getattr(value, "shape", np.shape(value)))
+        raise ShapeError(f"setitem: value of shape {shape} does not broadcast to the "
                          f"indexed region of a tensor of shape {x.shape}: {exc}") from None
 
 
-def masked_fill(x: Tensor, mask: Tensor, value: Any) -> Tensor:
+def _check_mask(x: Tensor, mask: Any, name: str) -> None:
+    if not isinstance(mask, Tensor) or mask.dtype.kind != "b":
+        got = mask.dtype if isinstance(mask, Tensor) else type(mask).__name__
+        raise DTypeError(f"{name}: mask: expected a boolean tensor, got {got}")
+    dispatch.broadcast_shape(name, mask.shape, x.shape)
+    if dispatch.broadcast_shape(name, mask.shape, x.shape) != x.shape:
+        raise ShapeError(f"{name}: mask of shape {mask.shape} must broadcast to the tensor's "
+                         f"shape {x.shape}")
+
+
+def masked_fill(x: Tensor, mask: Tensor, value: Any, *, out: Tensor | None = None) -> Tensor:
     """A copy of ``x`` with ``value`` where ``mask`` is true (mask broadcasts to ``x``)."""
     from .searching import where
 
-    if not isinstance(mask, Tensor) or mask.dtype.kind != "b":
-        raise DTypeError(f"masked_fill: mask: expected a boolean tensor, got {mask!r}")
+    _check_mask(x, mask, "masked_fill")
     fill = value if isinstance(value, Tensor) else _scalar_like(x, value)
-    return where(mask, fill, x)
+    return where(mask, fill, x, out=out)
+
+
+def _masked_fill_generic(xp: Any, x: Any, mask: Any, value: Any) -> None:
+    # Standard-only: a boolean key of the tensor's full shape selects the elements to write.
+    x[xp.broadcast_to(mask, x.shape)] = value
+
+
+_MASKED_FILL_ = dispatch.op("masked_fill_", _masked_fill_generic)
+
+
+def masked_fill_(x: Tensor, mask: Tensor, value: Any) -> None:
+    """Write ``value`` (a scalar or one-element tensor) into ``x`` where ``mask`` is true."""
+    _check_mask(x, mask, "masked_fill_")
+    if isinstance(value, Tensor):
+        if value.size != 1:
+            raise ShapeError(f"masked_fill_: value: expected a scalar or a one-element tensor, "
+                             f"got shape {value.shape}")
+        value = value.item()
+    dispatch.apply(_MASKED_FILL_, (x, mask, value))
 
 
 def _scalar_like(x: Tensor, value: Any) -> Tensor:

@@ -21,9 +21,9 @@ def matmul(x1: Tensor, x2: Tensor, /, *, out: Tensor | None = None) -> Tensor:
     return dispatch.apply(_op("matmul"), (x1, x2), {}, out)
 
 
-def tensordot(x1: Tensor, x2: Tensor, /, *, axes: Any = 2) -> Tensor:
-    return dispatch.apply(_op("tensordot"), (x1, x2), {"axes": axes})
+def tensordot(x1: Tensor, x2: Tensor, /, *, axes: Any = 2, out: Tensor | None = None) -> Tensor:
+    return dispatch.apply(_op("tensordot"), (x1, x2), {"axes": axes}, out)
 
 
-def vecdot(x1: Tensor, x2: Tensor, /, *, axis: int = -1) -> Tensor:
-    return dispatch.apply(_op("vecdot"), (x1, x2), {"axis": axis})
+def vecdot(x1: Tensor, x2: Tensor, /, *, axis: int = -1, out: Tensor | None = None) -> Tensor:
+    return dispatch.apply(_op("vecdot"), (x1, x2), {"axis": axis}, out)

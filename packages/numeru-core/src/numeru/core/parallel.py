@@ -4,11 +4,16 @@
 threadpoolctl) and the shared task pool behind ``parallel_map``. Results never depend on the
 number of threads: ``parallel_map`` returns results in input order, and packages that reduce
 across tasks do so in a fixed order.
+
+The setting is process-wide (as threadpoolctl's and the BLAS libraries' are): ``with
+nm.threads(n):`` is meant for the main thread, not for concurrent threads that want different
+counts. It starts at ``NUMERU_NUM_THREADS`` when set, else the CPUs this process may run on.
 """
 
 from __future__ import annotations
 
 import contextlib
+import operator
 import os
 import sys
 import threading
@@ -41,6 +46,7 @@ def _initial() -> int:
                else (os.cpu_count() or 1))
 
 
+_PREFIX = "numeru-pool"
 _num_threads = _initial()
 
 
@@ -52,19 +58,40 @@ def get_num_threads() -> int:
 def set_num_threads(n: int) -> None:
     """Use ``n`` threads for Numba kernels, BLAS/OpenMP and ``parallel_map``."""
     global _num_threads
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+    try:
+        valid = not isinstance(n, bool) and operator.index(n) >= 1
+    except TypeError:
+        valid = False
+    if not valid:
         raise expected("n", "a positive integer number of threads", n)
+    n = operator.index(n)
     with _lock:
         _num_threads = n
         _apply_numba()
         _apply_blas()
 
 
-def _apply_numba() -> None:
-    """Tell Numba (only if some module already imported it: importing it costs ~0.3 s)."""
+def _in_pool_worker() -> bool:
+    return threading.current_thread().name.startswith(_PREFIX)
+
+
+def _apply_numba() -> int:
+    """Tell Numba (only if some module already imported it: importing it costs ~0.3 s).
+
+    Numba's thread count is per calling thread, so this runs in the thread that is about to
+    launch a kernel (see ``numba_threads``). Inside a task of the shared pool it is 1: the pool
+    already keeps every thread busy, and N tasks each starting N Numba threads would
+    oversubscribe the cores N times. Numba cannot go above ``NUMBA_NUM_THREADS`` (its pool size,
+    fixed when it starts: the number of CPUs unless that variable says otherwise).
+    """
+    wanted = 1 if _in_pool_worker() else _num_threads
     numba = sys.modules.get("numba")
-    if numba is not None:
-        numba.set_num_threads(min(_num_threads, numba.config.NUMBA_NUM_THREADS))
+    if numba is None:
+        return wanted
+    applied = min(wanted, numba.config.NUMBA_NUM_THREADS)
+    if numba.get_num_threads() != applied:
+        numba.set_num_threads(applied)
+    return applied
 
 
 def _apply_blas() -> None:
@@ -75,9 +102,11 @@ def _apply_blas() -> None:
 
 
 def numba_threads() -> int:
-    """Call from a module that uses Numba's ``parallel=True`` before running a kernel."""
-    _apply_numba()
-    return _num_threads
+    """Call right before running a Numba ``parallel=True`` kernel; returns the thread count
+    the kernel will use (the setting; 1 inside a ``parallel_map`` task)."""
+    import numba  # noqa: F401 - the caller is about to run a kernel: Numba is needed anyway
+
+    return _apply_numba()
 
 
 @contextlib.contextmanager
@@ -92,12 +121,13 @@ def threads(n: int) -> Iterator[None]:
 
 
 def _executor() -> ThreadPoolExecutor:
+    """The shared pool, resized when the setting changed (running tasks finish in the old one)."""
     global _pool, _pool_size
     with _lock:
         if _pool is None or _pool_size != _num_threads:
             if _pool is not None:
                 _pool.shutdown(wait=False)
-            _pool = ThreadPoolExecutor(max_workers=_num_threads, thread_name_prefix="numeru")
+            _pool = ThreadPoolExecutor(max_workers=_num_threads, thread_name_prefix=_PREFIX)
             _pool_size = _num_threads
         return _pool
 
@@ -109,10 +139,11 @@ def parallel_map(fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
     (the first in input order) after the other tasks finish.
     """
     work = list(items)
-    if _num_threads == 1 or len(work) <= 1 or threading.current_thread().name.startswith("numeru"):
+    if _num_threads == 1 or len(work) <= 1 or _in_pool_worker():
         # Inline too when called from a pool thread: nested waits could exhaust the pool.
         return [fn(item) for item in work]
-    futures = [_executor().submit(fn, item) for item in work]
+    pool = _executor()
+    futures = [pool.submit(fn, item) for item in work]
     wait(futures)
     return [f.result() for f in futures]
 
@@ -120,3 +151,9 @@ def parallel_map(fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
 def submit(fn: Callable[..., R], *args: Any) -> Any:
     """Run ``fn(*args)`` on the shared task pool; returns a ``concurrent.futures.Future``."""
     return _executor().submit(fn, *args)
+
+
+if os.environ.get("NUMERU_NUM_THREADS"):
+    # An explicit request limits the BLAS/OpenMP pools from the start (threadpoolctl costs a few
+    # milliseconds, paid only when the variable is set; Numba is told before each kernel).
+    _apply_blas()

@@ -10,20 +10,24 @@ from .tensor import Tensor
 _op = dispatch.op
 
 
-def argmax(x: Tensor, /, *, axis: int | None = None, keepdims: bool = False) -> Tensor:
-    return dispatch.apply(_op("argmax"), (x,), {"axis": axis, "keepdims": keepdims})
+def argmax(x: Tensor, /, *, axis: int | None = None, keepdims: bool = False,
+           out: Tensor | None = None) -> Tensor:
+    return dispatch.apply_one(_op("argmax"), x, {"axis": axis, "keepdims": keepdims}, out)
 
 
-def argmin(x: Tensor, /, *, axis: int | None = None, keepdims: bool = False) -> Tensor:
-    return dispatch.apply(_op("argmin"), (x,), {"axis": axis, "keepdims": keepdims})
+def argmin(x: Tensor, /, *, axis: int | None = None, keepdims: bool = False,
+           out: Tensor | None = None) -> Tensor:
+    return dispatch.apply_one(_op("argmin"), x, {"axis": axis, "keepdims": keepdims}, out)
 
 
 def nonzero(x: Tensor, /) -> tuple[Tensor, ...]:
     return tuple(dispatch.apply(_op("nonzero"), (x,)))
 
 
-def count_nonzero(x: Tensor, /, *, axis: Any = None, keepdims: bool = False) -> Tensor:
-    return dispatch.apply(_op("count_nonzero"), (x,), {"axis": axis, "keepdims": keepdims})
+def count_nonzero(x: Tensor, /, *, axis: Any = None, keepdims: bool = False,
+                  out: Tensor | None = None) -> Tensor:
+    return dispatch.apply_one(_op("count_nonzero"), x, {"axis": axis, "keepdims": keepdims},
+                              out)
 
 
 def where(condition: Tensor, x1: Any, x2: Any, /, *, out: Tensor | None = None) -> Tensor:
@@ -41,24 +45,39 @@ def _argsort_generic(xp: Any, x: Any, axis: int = -1, descending: bool = False,
     return xp.flip((n - 1) - reversed_order, axis=axis)
 
 
+_ARGSORT = _op("argsort", _argsort_generic)
+
+
 def _sort_generic(xp: Any, x: Any, axis: int = -1, descending: bool = False,
                   stable: bool = True) -> Any:
-    result = xp.sort(x, axis=axis, stable=stable)
-    return xp.flip(result, axis=axis) if descending else result
+    if not descending:
+        return xp.sort(x, axis=axis, stable=stable)
+    # Sorting the reversed array and reversing the result keeps equal elements (-0.0 and 0.0)
+    # in their original order, as a stable descending sort must.
+    return xp.flip(xp.sort(xp.flip(x, axis=axis), axis=axis, stable=stable), axis=axis)
+
+
+_SORT = _op("sort", _sort_generic)
 
 
 def argsort(x: Tensor, /, *, axis: int = -1, descending: bool = False,
-            stable: bool = True) -> Tensor:
-    return dispatch.apply(_op("argsort", _argsort_generic), (x,),
-                          {"axis": axis, "descending": descending, "stable": stable})
+            stable: bool = True, out: Tensor | None = None) -> Tensor:
+    return dispatch.apply_one(_ARGSORT, x,
+                              {"axis": axis, "descending": descending, "stable": stable}, out)
 
 
 def sort(x: Tensor, /, *, axis: int = -1, descending: bool = False, stable: bool = True,
          out: Tensor | None = None) -> Tensor:
-    return dispatch.apply(_op("sort", _sort_generic), (x,),
+    return dispatch.apply(_SORT, (x,),
                           {"axis": axis, "descending": descending, "stable": stable}, out)
 
 
 def searchsorted(x1: Tensor, x2: Tensor, /, *, side: str = "left",
-                 sorter: Tensor | None = None) -> Tensor:
-    return dispatch.apply(_op("searchsorted"), (x1, x2), {"side": side, "sorter": sorter})
+                 sorter: Tensor | None = None, out: Tensor | None = None) -> Tensor:
+    if side not in ("left", "right"):
+        from .errors import expected
+
+        raise expected("side", "'left' or 'right'", side)
+    sorter_data = sorter.data if isinstance(sorter, Tensor) else sorter
+    return dispatch.apply(_op("searchsorted"), (x1, x2), {"side": side, "sorter": sorter_data},
+                          out)

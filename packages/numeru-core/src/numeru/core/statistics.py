@@ -8,64 +8,64 @@ from . import dispatch
 from .tensor import Tensor
 
 _op = dispatch.op
+_apply_one = dispatch.apply_one
+_SUM, _PROD, _MEAN, _VAR, _STD = _op("sum"), _op("prod"), _op("mean"), _op("var"), _op("std")
+_MAX, _MIN, _ALL, _ANY = _op("max"), _op("min"), _op("all"), _op("any")
+_CUMSUM, _CUMPROD = _op("cumulative_sum"), _op("cumulative_prod")
 
 
-def _reduce(name: str, x: Tensor, out: Tensor | None, **params: Any) -> Tensor:
-    return dispatch.apply(_op(name), (x,), params, out)
-
-
-def sum(x: Tensor, /, *, axis: Any = None, dtype: Any = None, keepdims: bool = False,  # noqa: A001
+def sum(x: Tensor, /, *, axis: Any = None, dtype: Any = None, keepdims: bool = False,
         out: Tensor | None = None) -> Tensor:
-    return _reduce("sum", x, out, axis=axis, dtype=dtype, keepdims=keepdims)
+    return _apply_one(_SUM, x, {"axis": axis, "dtype": dtype, "keepdims": keepdims}, out)
 
 
 def prod(x: Tensor, /, *, axis: Any = None, dtype: Any = None, keepdims: bool = False,
          out: Tensor | None = None) -> Tensor:
-    return _reduce("prod", x, out, axis=axis, dtype=dtype, keepdims=keepdims)
+    return _apply_one(_PROD, x, {"axis": axis, "dtype": dtype, "keepdims": keepdims}, out)
 
 
 def mean(x: Tensor, /, *, axis: Any = None, keepdims: bool = False,
          out: Tensor | None = None) -> Tensor:
-    return _reduce("mean", x, out, axis=axis, keepdims=keepdims)
+    return _apply_one(_MEAN, x, {"axis": axis, "keepdims": keepdims}, out)
 
 
 def var(x: Tensor, /, *, axis: Any = None, correction: float = 0.0, keepdims: bool = False,
         out: Tensor | None = None) -> Tensor:
-    return _reduce("var", x, out, axis=axis, correction=correction, keepdims=keepdims)
+    return _apply_one(_VAR, x, dict(axis=axis, correction=correction, keepdims=keepdims), out)
 
 
 def std(x: Tensor, /, *, axis: Any = None, correction: float = 0.0, keepdims: bool = False,
         out: Tensor | None = None) -> Tensor:
-    return _reduce("std", x, out, axis=axis, correction=correction, keepdims=keepdims)
+    return _apply_one(_STD, x, dict(axis=axis, correction=correction, keepdims=keepdims), out)
 
 
-def max(x: Tensor, /, *, axis: Any = None, keepdims: bool = False,  # noqa: A001
+def max(x: Tensor, /, *, axis: Any = None, keepdims: bool = False,
         out: Tensor | None = None) -> Tensor:
-    return _reduce("max", x, out, axis=axis, keepdims=keepdims)
+    return _apply_one(_MAX, x, {"axis": axis, "keepdims": keepdims}, out)
 
 
-def min(x: Tensor, /, *, axis: Any = None, keepdims: bool = False,  # noqa: A001
+def min(x: Tensor, /, *, axis: Any = None, keepdims: bool = False,
         out: Tensor | None = None) -> Tensor:
-    return _reduce("min", x, out, axis=axis, keepdims=keepdims)
+    return _apply_one(_MIN, x, {"axis": axis, "keepdims": keepdims}, out)
 
 
-def all(x: Tensor, /, *, axis: Any = None, keepdims: bool = False,  # noqa: A001
+def all(x: Tensor, /, *, axis: Any = None, keepdims: bool = False,
         out: Tensor | None = None) -> Tensor:
-    return _reduce("all", x, out, axis=axis, keepdims=keepdims)
+    return _apply_one(_ALL, x, {"axis": axis, "keepdims": keepdims}, out)
 
 
-def any(x: Tensor, /, *, axis: Any = None, keepdims: bool = False,  # noqa: A001
+def any(x: Tensor, /, *, axis: Any = None, keepdims: bool = False,
         out: Tensor | None = None) -> Tensor:
-    return _reduce("any", x, out, axis=axis, keepdims=keepdims)
+    return _apply_one(_ANY, x, {"axis": axis, "keepdims": keepdims}, out)
 
 
 def cumulative_sum(x: Tensor, /, *, axis: int | None = None, dtype: Any = None,
                    include_initial: bool = False, out: Tensor | None = None) -> Tensor:
-    return _reduce("cumulative_sum", x, out, axis=axis, dtype=dtype,
-                   include_initial=include_initial)
+    return _apply_one(_CUMSUM, x, {"axis": axis, "dtype": dtype,
+                                  "include_initial": include_initial}, out)
 
 
 def cumulative_prod(x: Tensor, /, *, axis: int | None = None, dtype: Any = None,
                     include_initial: bool = False, out: Tensor | None = None) -> Tensor:
-    return _reduce("cumulative_prod", x, out, axis=axis, dtype=dtype,
-                   include_initial=include_initial)
+    return _apply_one(_CUMPROD, x, {"axis": axis, "dtype": dtype,
+                                  "include_initial": include_initial}, out)

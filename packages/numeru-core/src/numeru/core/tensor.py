@@ -1,8 +1,9 @@
 """``Tensor``: one backend array and its device.
 
 A Tensor holds ``data`` (a ``numpy.ndarray`` on the CPU, a ``cupy.ndarray`` on CUDA, another
-backend's array elsewhere) and ``device``. Every operation goes through ``numeru.core.dispatch``;
-the methods here are thin spellings of the namespace functions.
+backend's array elsewhere) and ``device``. Every operation goes through ``numeru.core.dispatch``.
+This module has the data attributes, conversions and Python operators; the methods that mirror
+the namespace (``x.sum()``, ``x.reshape()``, ``x.add_()``, ...) are in ``tensor_methods``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from . import dispatch
-from .devices import Device, device as _device, get_default_device
+from .devices import Device, get_default_device
+from .devices import device as _device
 from .errors import DeviceError, DTypeError, ShapeError
 
 _E = dispatch.op  # short alias: every elementwise op below is an xp function of the same name
@@ -22,7 +24,14 @@ _E = dispatch.op  # short alias: every elementwise op below is an xp function of
 class Tensor:
     """An n-dimensional array on one device."""
 
-    # Autograd fields: numeru.core only stores them; numeru-dl gives them meaning.
+    # ``data`` and ``device`` are slots (fast to build and read on the dispatch hot path);
+    # ``__dict__`` stays so that subclasses and numeru-dl can attach their own fields.
+    __slots__ = ("data", "device", "__dict__", "__weakref__")
+    data: Any
+    device: Device
+
+    # Autograd fields: numeru.core only stores them; numeru-dl gives them meaning. Class-level
+    # defaults cost nothing per tensor until one is set.
     requires_grad: bool = False
     grad: Tensor | None = None
     grad_fn: Any = None
@@ -30,8 +39,17 @@ class Tensor:
     __array_priority__ = 100  # NumPy defers ``ndarray + Tensor`` to Tensor.__radd__
 
     def __init__(self, data: Any, device: Device | str | None = None) -> None:
-        """Wrap a backend array as it is (no copy). Use ``nm.asarray`` to convert data."""
+        """Wrap a backend array as it is (no copy); other data (lists, scalars) is converted
+        as ``nm.asarray`` does."""
         dev = get_default_device() if device is None else _device(device)
+        if isinstance(data, Tensor):
+            data = data.data
+        elif isinstance(data, np.generic):
+            data = np.asarray(data)  # a NumPy scalar: the 0-d array it stands for
+        elif not hasattr(data, "dtype") or not hasattr(data, "shape"):
+            from .creation import asarray
+
+            data = asarray(data, device=dev).data
         self.data = data
         self.device = dev
 
@@ -44,11 +62,15 @@ class Tensor:
     # -- attributes -------------------------------------------------------------------------
     @property
     def dtype(self) -> np.dtype:
-        return self.device.backend.dtype_of(self.data)
+        found = self.data.dtype
+        if isinstance(found, np.dtype):
+            return found
+        return self.device.backend.dtype_of(self.data)  # a namespace with its own dtype objects
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return tuple(self.data.shape)
+        shape = self.data.shape
+        return shape if shape.__class__ is tuple else tuple(shape)
 
     @property
     def ndim(self) -> int:
@@ -67,24 +89,32 @@ class Tensor:
         return self.size * self.dtype.itemsize
 
     @property
-    def T(self) -> Tensor:  # noqa: N802 - Array API name
+    def T(self) -> Tensor:
         if self.ndim != 2:
-            raise ShapeError(f"T: expected a 2-D tensor, got {self.ndim}-D (use mT or permute_dims)")
-        return dispatch.apply(_E("matrix_transpose"), (self,))
+            raise ShapeError(f"T: expected a 2-D tensor, got {self.ndim}-D "
+                             "(use mT or permute_dims)")
+        return dispatch.apply_one(_E("matrix_transpose"), self, {})
 
     @property
-    def mT(self) -> Tensor:  # noqa: N802 - Array API name
-        from .manipulation import matrix_transpose
-
-        return matrix_transpose(self)
+    def mT(self) -> Tensor:
+        return dispatch.apply_one(_E("matrix_transpose"), self, {})
 
     def __repr__(self) -> str:
-        body = np.array2string(self._host(), separator=", ", prefix="tensor(")
+        host = self._host()
+        if host.dtype.kind == "V":  # bfloat16: NumPy prints its values best as float32
+            host = host.astype(np.float32)
+        body = np.array2string(host, separator=", ", prefix="tensor(")
         extra = "" if self.device.type == "cpu" else f", device='{self.device}'"
         grad = ", requires_grad=True" if self.requires_grad else ""
         return f"tensor({body}, dtype={self.dtype}{extra}{grad})"
 
     __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        """``f"{t:.3f}"`` formats a one-element tensor's value, as PyTorch does."""
+        if spec and self.size == 1:
+            return format(self.item(), spec)
+        return format(str(self), spec)
 
     # -- conversion -------------------------------------------------------------------------
     def _host(self) -> np.ndarray:
@@ -96,7 +126,12 @@ class Tensor:
 
     def to(self, device: Device | str | None = None, dtype: Any = None, *,
            copy: bool = False) -> Tensor:
-        """This tensor on ``device`` and/or as ``dtype`` (a copy only where needed or asked)."""
+        """This tensor on ``device`` and/or as ``dtype`` (a copy only where needed or asked).
+
+        Like PyTorch, ``t.to(nm.float32)`` (a dtype first) converts the dtype only.
+        """
+        if device is not None and dtype is None and _is_dtype_like(device):
+            device, dtype = None, device
         result = self
         if device is not None:
             target = _device(device)
@@ -140,6 +175,9 @@ class Tensor:
             )
         data = self.data
         if dtype is not None and data.dtype != dtype:
+            if copy is False:  # NumPy 2's protocol: copy=False must not copy
+                raise ValueError(f"__array__: copy=False cannot convert {data.dtype} to "
+                                 f"{np.dtype(dtype)} without a copy")
             return data.astype(dtype)
         return data.copy() if copy else data
 
@@ -157,7 +195,10 @@ class Tensor:
         try:
             return self.data.__dlpack__(**kwargs)
         except TypeError:
-            return self.data.__dlpack__(stream=stream) if stream is not None else self.data.__dlpack__()
+            # An older producer without the 2023.12 keywords.
+            if stream is not None:
+                return self.data.__dlpack__(stream=stream)
+            return self.data.__dlpack__()
 
     def __dlpack_device__(self) -> tuple[int, int]:
         return self.data.__dlpack_device__()
@@ -205,143 +246,202 @@ class Tensor:
 
     # -- indexing -------------------------------------------------------------------------------
     def __getitem__(self, key: Any) -> Tensor:
-        from .indexing import getitem
-
-        return getitem(self, key)
+        return _getitem(self, key)
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        from .indexing import setitem
-
-        setitem(self, key, value)
+        _setitem(self, key, value)
 
     # -- operators --------------------------------------------------------------------------
+    # Each spelled out (no generated methods) so a traceback shows the operator that ran.
     def __add__(self, other: Any) -> Tensor:
-        return dispatch.binary(_ADD, self, other)
+        return _binary(_ADD, self, other)
 
     def __radd__(self, other: Any) -> Tensor:
-        return dispatch.binary(_ADD, other, self)
+        return _rbinary(_ADD, self, other)
 
     def __sub__(self, other: Any) -> Tensor:
-        return dispatch.binary(_SUB, self, other)
+        return _binary(_SUB, self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
-        return dispatch.binary(_SUB, other, self)
+        return _rbinary(_SUB, self, other)
 
     def __mul__(self, other: Any) -> Tensor:
-        return dispatch.binary(_MUL, self, other)
+        return _binary(_MUL, self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
-        return dispatch.binary(_MUL, other, self)
+        return _rbinary(_MUL, self, other)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return dispatch.binary(_DIV, self, other)
+        return _binary(_DIV, self, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return dispatch.binary(_DIV, other, self)
+        return _rbinary(_DIV, self, other)
 
     def __floordiv__(self, other: Any) -> Tensor:
-        return dispatch.binary(_E("floor_divide"), self, other)
+        return _binary(_FLOORDIV, self, other)
 
     def __rfloordiv__(self, other: Any) -> Tensor:
-        return dispatch.binary(_E("floor_divide"), other, self)
+        return _rbinary(_FLOORDIV, self, other)
 
     def __mod__(self, other: Any) -> Tensor:
-        return dispatch.binary(_E("remainder"), self, other)
+        return _binary(_MOD, self, other)
 
     def __rmod__(self, other: Any) -> Tensor:
-        return dispatch.binary(_E("remainder"), other, self)
+        return _rbinary(_MOD, self, other)
 
     def __pow__(self, other: Any) -> Tensor:
-        return dispatch.binary(_E("pow"), self, other)
+        return _binary(_POW, self, other)
 
     def __rpow__(self, other: Any) -> Tensor:
-        return dispatch.binary(_E("pow"), other, self)
+        return _rbinary(_POW, self, other)
 
     def __matmul__(self, other: Any) -> Tensor:
-        from .linalg_functions import matmul
-
-        return matmul(self, other)
+        return _matmul(self, other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        from .linalg_functions import matmul
-
-        return matmul(other, self)
+        return _matmul(other, self)
 
     def __and__(self, other: Any) -> Tensor:
-        return dispatch.binary(_E("bitwise_and"), self, other)
+        return _binary(_AND, self, other)
 
     def __rand__(self, other: Any) -> Tensor:
-        return dispatch.binary(_E("bitwise_and"), other, self)
+        return _rbinary(_AND, self, other)
 
     def __or__(self, other: Any) -> Tensor:
-        return dispatch.binary(_E("bitwise_or"), self, other)
+        return _binary(_OR, self, other)
 
     def __ror__(self, other: Any) -> Tensor:
-        return dispatch.binary(_E("bitwise_or"), other, self)
+        return _rbinary(_OR, self, other)
 
     def __xor__(self, other: Any) -> Tensor:
-        return dispatch.binary(_E("bitwise_xor"), self, other)
+        return _binary(_XOR, self, other)
 
     def __rxor__(self, other: Any) -> Tensor:
-        return dispatch.binary(_E("bitwise_xor"), other, self)
+        return _rbinary(_XOR, self, other)
 
     def __lshift__(self, other: Any) -> Tensor:
-        return dispatch.binary(_E("bitwise_left_shift"), self, other)
+        return _binary(_LSHIFT, self, other)
 
     def __rlshift__(self, other: Any) -> Tensor:
-        return dispatch.binary(_E("bitwise_left_shift"), other, self)
+        return _rbinary(_LSHIFT, self, other)
 
     def __rshift__(self, other: Any) -> Tensor:
-        return dispatch.binary(_E("bitwise_right_shift"), self, other)
+        return _binary(_RSHIFT, self, other)
 
     def __rrshift__(self, other: Any) -> Tensor:
-        return dispatch.binary(_E("bitwise_right_shift"), other, self)
+        return _rbinary(_RSHIFT, self, other)
 
     def __neg__(self) -> Tensor:
-        return dispatch.unary(_E("negative"), self)
+        return _unary(_NEG, self)
 
     def __pos__(self) -> Tensor:
-        return dispatch.unary(_E("positive"), self)
+        return _unary(_POS, self)
 
     def __abs__(self) -> Tensor:
-        return dispatch.unary(_E("abs"), self)
+        return _unary(_ABS, self)
 
     def __invert__(self) -> Tensor:
-        return dispatch.unary(_E("bitwise_invert"), self)
+        return _unary(_INVERT, self)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return dispatch.binary(_E("equal"), self, other)
+        return _binary(_EQ, self, other)
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return dispatch.binary(_E("not_equal"), self, other)
+        return _binary(_NE, self, other)
 
     def __lt__(self, other: Any) -> Tensor:
-        return dispatch.binary(_E("less"), self, other)
+        return _binary(_LT, self, other)
 
     def __le__(self, other: Any) -> Tensor:
-        return dispatch.binary(_E("less_equal"), self, other)
+        return _binary(_LE, self, other)
 
     def __gt__(self, other: Any) -> Tensor:
-        return dispatch.binary(_E("greater"), self, other)
+        return _binary(_GT, self, other)
 
     def __ge__(self, other: Any) -> Tensor:
-        return dispatch.binary(_E("greater_equal"), self, other)
+        return _binary(_GE, self, other)
 
-    # In-place operators write into this tensor's buffer (the result dtype must fit it).
+    # In-place operators write into this tensor's buffer; like NumPy and PyTorch they accept a
+    # result that casts to this tensor's dtype within its kind (float64 into float32, not
+    # float into int).
     def __iadd__(self, other: Any) -> Tensor:
-        return dispatch.binary(_ADD, self, other, out=self)
+        return _inplace(_ADD, self, other)
 
     def __isub__(self, other: Any) -> Tensor:
-        return dispatch.binary(_SUB, self, other, out=self)
+        return _inplace(_SUB, self, other)
 
     def __imul__(self, other: Any) -> Tensor:
-        return dispatch.binary(_MUL, self, other, out=self)
+        return _inplace(_MUL, self, other)
 
     def __itruediv__(self, other: Any) -> Tensor:
-        return dispatch.binary(_DIV, self, other, out=self)
+        return _inplace(_DIV, self, other)
+
+    def __ifloordiv__(self, other: Any) -> Tensor:
+        return _inplace(_FLOORDIV, self, other)
+
+    def __imod__(self, other: Any) -> Tensor:
+        return _inplace(_MOD, self, other)
+
+    def __ipow__(self, other: Any) -> Tensor:
+        return _inplace(_POW, self, other)
+
+    def __iand__(self, other: Any) -> Tensor:
+        return _inplace(_AND, self, other)
+
+    def __ior__(self, other: Any) -> Tensor:
+        return _inplace(_OR, self, other)
+
+    def __ixor__(self, other: Any) -> Tensor:
+        return _inplace(_XOR, self, other)
+
+    def __ilshift__(self, other: Any) -> Tensor:
+        return _inplace(_LSHIFT, self, other)
+
+    def __irshift__(self, other: Any) -> Tensor:
+        return _inplace(_RSHIFT, self, other)
+
+    def __imatmul__(self, other: Any) -> Tensor:
+        return _matmul(self, other, out=self)
 
 
+def _is_dtype_like(value: Any) -> bool:
+    if isinstance(value, np.dtype):
+        return True
+    if isinstance(value, str):
+        from .dtypes import BY_NAME
+
+        return value in BY_NAME
+    return isinstance(value, type) and issubclass(value, np.generic)
+
+
+_binary = dispatch.binary
+_rbinary = dispatch.rbinary
+_unary = dispatch.unary
+_inplace = dispatch.binary_inplace
 _ADD = _E("add")
 _SUB = _E("subtract")
 _MUL = _E("multiply")
 _DIV = _E("divide")
+_FLOORDIV = _E("floor_divide")
+_MOD = _E("remainder")
+_POW = _E("pow")
+_AND = _E("bitwise_and")
+_OR = _E("bitwise_or")
+_XOR = _E("bitwise_xor")
+_LSHIFT = _E("bitwise_left_shift")
+_RSHIFT = _E("bitwise_right_shift")
+_NEG = _E("negative")
+_POS = _E("positive")
+_ABS = _E("abs")
+_INVERT = _E("bitwise_invert")
+_EQ = _E("equal")
+_NE = _E("not_equal")
+_LT = _E("less")
+_LE = _E("less_equal")
+_GT = _E("greater")
+_GE = _E("greater_equal")
+dispatch._install_tensor(Tensor)
+
+from .indexing import getitem as _getitem  # noqa: E402 - indexing needs Tensor defined
+from .indexing import setitem as _setitem  # noqa: E402
+from .linalg_functions import matmul as _matmul  # noqa: E402

@@ -62,6 +62,10 @@ class Backend:
         with self.use(index):
             return self.xp.empty(shape, dtype=self.native_dtype(dtype))
 
+    def zeros(self, shape: tuple[int, ...], dtype: np.dtype, index: int) -> Any:
+        with self.use(index):
+            return self.xp.zeros(shape, dtype=self.native_dtype(dtype))
+
     def native_dtype(self, dtype: np.dtype) -> Any:
         """The backend's own dtype object for a numeru (NumPy) dtype."""
         return dtype
@@ -89,6 +93,23 @@ class Backend:
 
     def is_view(self, array: Any) -> bool:
         return False
+
+    def owned(self, array: Any) -> Any:
+        """A fresh ``xp`` array as numeru keeps its own allocations (CPU: 64-byte aligned)."""
+        return array
+
+    def is_c_contiguous(self, array: Any) -> bool:
+        """Whether the array's elements are laid out in C order without gaps."""
+        flags = getattr(array, "flags", None)
+        return True if flags is None else bool(flags.c_contiguous)
+
+    def data_ptr(self, array: Any) -> int:
+        """The address of the array's first element (0 when the backend does not expose it)."""
+        for attribute in ("__array_interface__", "__cuda_array_interface__"):
+            interface = getattr(array, attribute, None)
+            if interface is not None:
+                return int(interface["data"][0])
+        return 0
 
     def synchronize(self, index: int) -> None:
         """Wait for queued work on the device (a no-op on the CPU)."""

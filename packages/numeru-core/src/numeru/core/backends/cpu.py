@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -11,14 +12,18 @@ from ._base import Backend
 ALIGNMENT = 64
 
 
-def aligned_empty(shape: tuple[int, ...] | int, dtype: Any) -> np.ndarray:
-    """An uninitialised C-contiguous array whose data pointer is a multiple of 64 bytes."""
+def aligned_empty(shape: tuple[int, ...] | int, dtype: Any, *, zeroed: bool = False) -> np.ndarray:
+    """An uninitialised (or zeroed) C-contiguous array whose data starts on a 64-byte boundary.
+
+    ``zeroed=True`` gets the memory from ``calloc`` (through ``np.zeros``), so a large zero
+    buffer costs no write pass, as with ``np.zeros``.
+    """
     dtype = np.dtype(dtype)
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
-    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    raw = np.empty(nbytes + ALIGNMENT, dtype=np.uint8)
+    nbytes = math.prod(shape) * dtype.itemsize
+    raw = (np.zeros if zeroed else np.empty)(nbytes + ALIGNMENT, dtype=np.uint8)
     start = -raw.ctypes.data % ALIGNMENT
-    return raw[start : start + nbytes].view(dtype).reshape(shape)
+    return np.ndarray(shape, dtype, buffer=raw, offset=start)
 
 
 class CPUBackend(Backend):
@@ -37,6 +42,11 @@ class CPUBackend(Backend):
                     f"{result.dtype} needs a copy"
                 )
             return result
+        if isinstance(obj, np.ndarray) and dtype is not None and obj.dtype != dtype:
+            # A conversion: cast straight into the aligned buffer (one pass, not two).
+            out = aligned_empty(obj.shape, dtype)
+            np.copyto(out, obj, casting="unsafe")
+            return out
         source = np.asarray(obj, dtype=dtype)
         if copy or source is not obj:  # numeru allocates: give it the aligned buffer
             out = aligned_empty(source.shape, source.dtype)
@@ -46,6 +56,22 @@ class CPUBackend(Backend):
 
     def empty(self, shape: tuple[int, ...], dtype: np.dtype, index: int) -> Any:
         return aligned_empty(shape, dtype)
+
+    def zeros(self, shape: tuple[int, ...], dtype: np.dtype, index: int) -> Any:
+        return aligned_empty(shape, dtype, zeroed=True)
+
+    def owned(self, array: Any) -> Any:
+        if array.ctypes.data % ALIGNMENT == 0 and array.flags.c_contiguous:
+            return array
+        out = aligned_empty(array.shape, array.dtype)
+        out[...] = array
+        return out
+
+    def is_view(self, array: Any) -> bool:
+        return array.base is not None
+
+    def data_ptr(self, array: Any) -> int:
+        return int(array.ctypes.data)
 
     def to_numpy(self, array: Any) -> np.ndarray:
         return array

@@ -18,7 +18,7 @@ from numeru.core import plugins
 from numeru.core.errors import NumeruError
 from numeru.core.tensor import Tensor
 
-from ._mode import is_grad_enabled
+from ._mode import _state
 
 
 class AutogradError(NumeruError, RuntimeError):
@@ -49,7 +49,7 @@ class Node:
         self.args = args
         self.params = params
         self.inputs = inputs
-        self.needs = tuple(t.requires_grad for t in inputs)
+        self.needs = [t.requires_grad for t in inputs]
         self.index = index
         # A weak reference: a strong one would make output -> node -> output a cycle that
         # keeps large activations alive until the garbage collector runs.
@@ -102,9 +102,9 @@ class Tracer:
         self._generation = -1
 
     def rule_for(self, name: str) -> Any:
-        if self._generation != plugins.generation():
+        if self._generation != plugins._generation:
             self._rules.clear()
-            self._generation = plugins.generation()
+            self._generation = plugins._generation
         rule = self._rules.get(name)
         if rule is None:
             rule = plugins.registry("gradients").find(name) or _missing_rule(name)
@@ -114,13 +114,16 @@ class Tracer:
 
     def record(self, name: str, args: tuple[Any, ...], params: dict[str, Any],
                output: Any) -> None:
-        if not is_grad_enabled():
+        # The hot path of every recorded op: kept to attribute reads and one Node.
+        if not getattr(_state, "enabled", True):
             return
         if output is None:  # setitem: the written tensor becomes part of the graph
             if name == "setitem":
                 _record_setitem(self, args, params)
             return
-        inputs = flatten_tensors(args)
+        inputs = [a for a in args if type(a) is Tensor or isinstance(a, Tensor)]
+        if len(inputs) != len(args) and any(isinstance(a, (list, tuple)) for a in args):
+            inputs = flatten_tensors(args)
         if isinstance(output, Tensor):
             self._attach(name, args, params, inputs, output, None)
         elif isinstance(output, (tuple, list)):
@@ -130,7 +133,7 @@ class Tracer:
 
     def _attach(self, name: str, args: tuple[Any, ...], params: dict[str, Any],
                 inputs: list[Tensor], output: Tensor, index: int | None) -> None:
-        if output.dtype.kind not in "fc":
+        if output.data.dtype.kind not in "fcV":  # V: bfloat16 (ml_dtypes)
             return  # integer and boolean results (comparisons, argmax) carry no gradient
         if any(t is output for t in inputs):
             _check_in_place(name, output)

@@ -34,13 +34,13 @@ class _GradMode(contextlib.ContextDecorator):
         _set(self._previous)
 
 
-class no_grad(_GradMode):  # noqa: N801 - PyTorch's spelling
+class no_grad(_GradMode):
     """Context manager and decorator: ops inside record nothing (inference, parameter updates)."""
 
     enabled = False
 
 
-class enable_grad(_GradMode):  # noqa: N801 - PyTorch's spelling
+class enable_grad(_GradMode):
     """Context manager and decorator: turn recording back on inside a ``no_grad`` block."""
 
     enabled = True

@@ -16,9 +16,10 @@ N_BINS = 256  # 255 value bins + the missing bin
 
 
 @njit(parallel=True, cache=True, nogil=True)
-def build_histograms(bins, order, starts, ends, grad, hess, features, out):  # pragma: no cover
-    """``out[k, j, b] = (sum grad, sum hess)`` over rows of node ``k`` with feature
-    ``features[j]`` in bin ``b``. ``out`` has shape (n_nodes, n_features_used, 256, 2)."""
+def build_histograms(bins, order, starts, ends, grad, hess, features, out,
+                     slots):  # pragma: no cover - numba
+    """``out[slots[k], j, b] = (sum grad, sum hess)`` over rows of node ``k`` with feature
+    ``features[j]`` in bin ``b``. ``out`` has shape (n_slots, n_features_used, 256, 2)."""
     n_nodes = starts.shape[0]
     n_used = features.shape[0]
     # One task per chunk of every node, so big and small nodes share the threads.
@@ -45,25 +46,39 @@ def build_histograms(bins, order, starts, ends, grad, hess, features, out):  # p
                 n_partials += 1
             t += 1
     partials = np.zeros((n_partials, n_used, N_BINS, 2))
-    for k in prange(n_nodes):
-        out[k] = 0.0
+    # Two parallel regions per call (chunk sums, then their reduction): on a busy machine
+    # each region's barrier is the main cost for small nodes.
     for t in prange(task_count):
         k = task_node[t]
         lo = task_start[t]
         hi = min(lo + CHUNK, ends[k])
         slot = task_slot[t]
         if slot < 0:
-            target = out[k]
+            target = out[slots[k]]
+            target[:] = 0.0
         else:
             target = partials[slot]
-        for i in range(lo, hi):
-            r = order[i]
-            g = grad[r]
-            h = hess[r]
-            for j in range(n_used):
-                b = bins[r, features[j]]
-                target[j, b, 0] += g
-                target[j, b, 1] += h
+        if n_used == bins.shape[1]:  # every feature: read the row's bins contiguously
+            for i in range(lo, hi):
+                r = order[i]
+                g = grad[r]
+                h = hess[r]
+                row = bins[r]
+                for j in range(n_used):
+                    b = row[j]
+                    target[j, b, 0] += g
+                    target[j, b, 1] += h
+        else:
+            for i in range(lo, hi):
+                r = order[i]
+                g = grad[r]
+                h = hess[r]
+                for j in range(n_used):
+                    b = bins[r, features[j]]
+                    target[j, b, 0] += g
+                    target[j, b, 1] += h
+    if n_partials == 0:
+        return
     # Fixed-order reduction of chunk partials, parallel over nodes and features.
     for q in prange(n_nodes * n_used):
         k = q // n_used
@@ -72,15 +87,27 @@ def build_histograms(bins, order, starts, ends, grad, hess, features, out):  # p
         if chunks <= 1:
             continue
         first = first_slot[k]
+        dst = out[slots[k], j]
+        dst[:] = 0.0
         for c in range(chunks):
             src = partials[first + c, j]
             for b in range(N_BINS):
-                out[k, j, b, 0] += src[b, 0]
-                out[k, j, b, 1] += src[b, 1]
+                dst[b, 0] += src[b, 0]
+                dst[b, 1] += src[b, 1]
 
 
 @njit(parallel=True, cache=True, nogil=True)
-def subtract_histograms(parents, children, out):  # pragma: no cover - numba
-    """``out[k] = parents[k] - children[k]``: the sibling's histogram without a pass over rows."""
-    for k in prange(parents.shape[0]):
-        out[k] = parents[k] - children[k]
+def subtract_histograms(parents, parent_index, out, small_slots, large_slots):  # pragma: no cover
+    """``out[large] = parents[parent] - out[small]``: a sibling's histogram without a pass
+    over its rows (the subtraction trick)."""
+    n_pairs = parent_index.shape[0]
+    n_used = out.shape[1]
+    for q in prange(n_pairs * n_used):
+        k = q // n_used
+        j = q % n_used
+        src = parents[parent_index[k], j]
+        small = out[small_slots[k], j]
+        dst = out[large_slots[k], j]
+        for b in range(src.shape[0]):
+            dst[b, 0] = src[b, 0] - small[b, 0]
+            dst[b, 1] = src[b, 1] - small[b, 1]

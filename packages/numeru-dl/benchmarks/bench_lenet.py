@@ -1,0 +1,82 @@
+"""LeNet-5 on 28x28 inputs, batch 64, float32: forward + backward + Adam, vs PyTorch CPU.
+
+conv 1->6 5x5 pad 2, ReLU, max pool 2; conv 6->16 5x5, ReLU, max pool 2; 400-120-84-10.
+Both sides use 2 threads and the same initial weights. Inference runs under no_grad.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import compare, report
+
+import numeru.core as nm
+import numeru.dl as dl
+from numeru.dl import nn
+from numeru.dl.training import make_optimizer
+
+
+def lenet(mod: Any) -> Any:
+    """LeNet-5 built from ``mod`` (``numeru.dl.nn`` or ``torch.nn``)."""
+    return mod.Sequential(mod.Conv2d(1, 6, 5, padding=2), mod.ReLU(), mod.MaxPool2d(2),
+                          mod.Conv2d(6, 16, 5), mod.ReLU(), mod.MaxPool2d(2), mod.Flatten(),
+                          mod.Linear(400, 120), mod.ReLU(), mod.Linear(120, 84), mod.ReLU(),
+                          mod.Linear(84, 10))
+
+
+def measure() -> list[tuple[str, float, float]]:
+    ours, theirs = lenet(nn), lenet(torch.nn)
+    with torch.no_grad():
+        for (_, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters(),
+                                  strict=True):
+            q.copy_(torch.tensor(p.numpy()))
+    r = np.random.default_rng(0)
+    x = r.standard_normal((64, 1, 28, 28)).astype(np.float32)
+    y = r.integers(0, 10, 64)
+    xn, yn, xt, yt = nm.asarray(x), nm.asarray(y), torch.tensor(x), torch.tensor(y)
+    opt = make_optimizer("adam", ours.parameters(), lr=1e-3)
+    topt = torch.optim.Adam(theirs.parameters(), lr=1e-3)
+
+    def infer_numeru():
+        with dl.no_grad():
+            ours(xn)
+
+    def infer_torch():
+        with torch.no_grad():
+            theirs(xt)
+
+    def fb_numeru():
+        ours.zero_grad()
+        nn.functional.cross_entropy(ours(xn), yn).backward()
+
+    def fb_torch():
+        theirs.zero_grad()
+        torch.nn.functional.cross_entropy(theirs(xt), yt).backward()
+
+    def step_numeru():
+        fb_numeru()
+        opt.step()
+
+    def step_torch():
+        fb_torch()
+        topt.step()
+
+    return [("forward (inference)", *compare(infer_numeru, infer_torch)),
+            ("forward + backward", *compare(fb_numeru, fb_torch)),
+            ("forward + backward + Adam", *compare(step_numeru, step_torch))]
+
+
+def main() -> None:
+    nm.set_num_threads(2)
+    torch.set_num_threads(2)
+    report("LeNet-5, 28x28, batch 64, float32, 2 threads", measure)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""Gradient rules of the ops numeru.dl declares: activations, convolution, pooling."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numeru.core as nm
+from numeru.core.tensor import Tensor
+
+from ...ops import activation as act
+from ...ops import conv, pool
+from .elementwise import need
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def _relu(node: Any, g: Tensor) -> tuple[Tensor]:
+    # A product with the boolean mask: several times faster than ``where`` on NumPy.
+    return (g * (node.args[0] > 0),)
+
+
+def _sigmoid(node: Any, g: Tensor) -> tuple[Tensor]:
+    y = node.output
+    return (g * y * (1.0 - y),)
+
+
+def _softplus(node: Any, g: Tensor) -> tuple[Tensor]:
+    return (g * act.sigmoid(node.args[0]),)
+
+
+def _erf(node: Any, g: Tensor) -> tuple[Tensor]:
+    x = node.args[0]
+    return (g * nm.exp(-(x * x)) * _TWO_OVER_SQRT_PI,)
+
+
+def _log_softmax(node: Any, g: Tensor) -> tuple[Tensor]:
+    axis = node.params["axis"]
+    return (g - nm.exp(node.output) * nm.sum(g, axis=axis, keepdims=True),)
+
+
+def _softmax(node: Any, g: Tensor) -> tuple[Tensor]:
+    axis = node.params["axis"]
+    y = node.output
+    return (y * (g - nm.sum(g * y, axis=axis, keepdims=True)),)
+
+
+def _geometry(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: params[k] for k in ("stride", "padding", "dilation", "groups")}
+
+
+def _conv2d(node: Any, g: Tensor) -> tuple[Any, Any]:
+    x, w = node.args
+    p = _geometry(node.params)
+    gx = conv.conv2d_input_grad(g, w, x.shape, **p) if need(node, 0) else None
+    gw = conv.conv2d_weight_grad(x, g, w.shape, **p) if need(node, 1) else None
+    return gx, gw
+
+
+def _conv2d_input_grad(node: Any, g: Tensor) -> tuple[Any, Any]:
+    g0, w = node.args
+    p = _geometry(node.params)
+    d_g0 = conv.conv2d(g, w, **p) if need(node, 0) else None
+    d_w = conv.conv2d_weight_grad(g, g0, w.shape, **p) if need(node, 1) else None
+    return d_g0, d_w
+
+
+def _conv2d_weight_grad(node: Any, g: Tensor) -> tuple[Any, Any]:
+    x, g0 = node.args
+    p = _geometry(node.params)
+    d_x = conv.conv2d_input_grad(g0, g, x.shape, **p) if need(node, 0) else None
+    d_g0 = conv.conv2d(x, g, **p) if need(node, 1) else None
+    return d_x, d_g0
+
+
+def _max_pool2d(node: Any, g: Tensor) -> tuple[Tensor]:
+    return (pool.max_pool2d_backward(node.args[0], g, **node.params),)
+
+
+def _avg_pool2d(node: Any, g: Tensor) -> tuple[Tensor]:
+    return (pool.avg_pool2d_backward(g, node.args[0].shape, **node.params),)
+
+
+def _avg_pool2d_backward(node: Any, g: Tensor) -> tuple[Tensor]:
+    params = {k: v for k, v in node.params.items() if k != "input_shape"}
+    return (pool.avg_pool2d(g, **params),)
+
+
+RULES: dict[str, Any] = {
+    "relu": _relu,
+    "sigmoid": _sigmoid,
+    "softplus": _softplus,
+    "erf": _erf,
+    "log_softmax": _log_softmax,
+    "softmax": _softmax,
+    "conv2d": _conv2d,
+    "conv2d_input_grad": _conv2d_input_grad,
+    "conv2d_weight_grad": _conv2d_weight_grad,
+    "max_pool2d": _max_pool2d,
+    "avg_pool2d": _avg_pool2d,
+    "avg_pool2d_backward": _avg_pool2d_backward,
+}

@@ -1,0 +1,270 @@
+"""Functional forms of the layers: linear, convolutions, pooling, dropout, normalisation,
+embedding. Modules in ``numeru.dl.nn`` hold parameters and call these."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+import numeru.core as nm
+from numeru.core.errors import ShapeError, expected
+from numeru.core.tensor import Tensor
+
+from ... import _rng
+from ...autograd._mode import no_grad
+from ...ops import conv as _conv
+from ...ops import pool as _pool
+from ...ops.linear import linear as _linear
+from ._common import check_ndim, detached, pair, tensor
+
+
+def linear(input: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    x = tensor(input)
+    if x.shape[-1:] != weight.shape[-1:]:
+        raise ShapeError(f"linear: input: expected last dimension {weight.shape[-1]}, got shape "
+                         f"{x.shape}")
+    return _linear(x, weight, bias)
+
+
+def _add_channel_bias(y: Tensor, bias: Tensor | None) -> Tensor:
+    if bias is None:
+        return y
+    return y + nm.reshape(bias, (1, -1) + (1,) * (y.ndim - 2))
+
+
+def _check_groups(x: Tensor, weight: Tensor, groups: int, transposed: bool) -> None:
+    c = x.shape[1]
+    expected_c = weight.shape[0] if transposed else weight.shape[1] * groups
+    if c != expected_c or (not transposed and weight.shape[0] % groups):
+        raise ShapeError(f"conv: input: expected {expected_c} channels for weight of shape "
+                         f"{weight.shape} and groups={groups}, got input of shape {x.shape}")
+
+
+def conv2d(input: Any, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+           padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    x = tensor(input)
+    check_ndim(x, (3, 4), "input", "(N, C, H, W) or (C, H, W)")
+    unbatched = x.ndim == 3
+    if unbatched:
+        x = nm.expand_dims(x, axis=0)
+    _check_groups(x, weight, groups, False)
+    y = _conv.conv2d(x, weight, pair(stride, "stride"), pair(padding, "padding"),
+                     pair(dilation, "dilation"), int(groups))
+    y = _add_channel_bias(y, bias)
+    return y[0] if unbatched else y
+
+
+def conv1d(input: Any, weight: Tensor, bias: Tensor | None = None, stride: int = 1,
+           padding: int = 0, dilation: int = 1, groups: int = 1) -> Tensor:
+    """A 1-D convolution as a 2-D one over a height of 1."""
+    x = tensor(input)
+    check_ndim(x, (2, 3), "input", "(N, C, L) or (C, L)")
+    unbatched = x.ndim == 2
+    if unbatched:
+        x = nm.expand_dims(x, axis=0)
+    x4 = nm.expand_dims(x, axis=2)
+    w4 = nm.expand_dims(weight, axis=2)
+    y = conv2d(x4, w4, None, (1, int(stride)), (0, int(padding)), (1, int(dilation)), groups)
+    y = _add_channel_bias(nm.squeeze(y, axis=2), bias)
+    return y[0] if unbatched else y
+
+
+def conv_transpose2d(input: Any, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+                     padding: Any = 0, output_padding: Any = 0, groups: int = 1,
+                     dilation: Any = 1) -> Tensor:
+    """The adjoint of ``conv2d``; weight shape (C_in, C_out/groups, kh, kw) as in PyTorch."""
+    x = tensor(input)
+    check_ndim(x, (4,), "input", "(N, C, H, W)")
+    _check_groups(x, weight, groups, True)
+    s, p, d = pair(stride, "stride"), pair(padding, "padding"), pair(dilation, "dilation")
+    op = pair(output_padding, "output_padding")
+    if op[0] >= max(s[0], d[0]) or op[1] >= max(s[1], d[1]):
+        raise expected("output_padding", "smaller than stride or dilation", output_padding)
+    kh, kw = weight.shape[2], weight.shape[3]
+    h = (x.shape[2] - 1) * s[0] - 2 * p[0] + d[0] * (kh - 1) + op[0] + 1
+    w = (x.shape[3] - 1) * s[1] - 2 * p[1] + d[1] * (kw - 1) + op[1] + 1
+    shape = (x.shape[0], weight.shape[1] * groups, h, w)
+    y = _conv.conv2d_input_grad(x, weight, shape, s, p, d, int(groups))
+    return _add_channel_bias(y, bias)
+
+
+def max_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False) -> Tensor:
+    x = tensor(input)
+    check_ndim(x, (3, 4), "input", "(N, C, H, W) or (C, H, W)")
+    if ceil_mode:
+        raise expected("ceil_mode", "False (ceil_mode=True is not supported)", ceil_mode)
+    k = pair(kernel_size, "kernel_size")
+    s = k if stride is None else pair(stride, "stride")
+    p = pair(padding, "padding")
+    if p[0] > k[0] // 2 or p[1] > k[1] // 2:
+        raise expected("padding", f"at most half the kernel size {k}", padding)
+    unbatched = x.ndim == 3
+    x4 = nm.expand_dims(x, axis=0) if unbatched else x
+    y = _pool.max_pool2d(x4, k, s, p, pair(dilation, "dilation"))
+    return y[0] if unbatched else y
+
+
+def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    x = tensor(input)
+    check_ndim(x, (3, 4), "input", "(N, C, H, W) or (C, H, W)")
+    if ceil_mode:
+        raise expected("ceil_mode", "False (ceil_mode=True is not supported)", ceil_mode)
+    k = pair(kernel_size, "kernel_size")
+    s = k if stride is None else pair(stride, "stride")
+    p = pair(padding, "padding")
+    unbatched = x.ndim == 3
+    x4 = nm.expand_dims(x, axis=0) if unbatched else x
+    y = _pool.avg_pool2d(x4, k, s, p, bool(count_include_pad))
+    if divisor_override is not None:
+        if count_include_pad:
+            y = y * (float(k[0] * k[1]) / float(divisor_override))
+        else:
+            raise expected("divisor_override", "None when count_include_pad=False",
+                           divisor_override)
+    return y[0] if unbatched else y
+
+
+def _adaptive_matrix(size: int, out: int, dtype: Any) -> np.ndarray:
+    """Rows average the PyTorch bins [floor(i*size/out), ceil((i+1)*size/out))."""
+    m = np.zeros((out, size), dtype=dtype)
+    for i in range(out):
+        start = (i * size) // out
+        end = -((-(i + 1) * size) // out)
+        m[i, start:end] = 1.0 / (end - start)
+    return m
+
+
+def adaptive_avg_pool2d(input: Any, output_size: Any) -> Tensor:
+    """Average over adaptive bins: a linear map ``P_h @ x @ P_w^T`` of the last two axes."""
+    x = tensor(input)
+    check_ndim(x, (3, 4), "input", "(N, C, H, W) or (C, H, W)")
+    sizes = (output_size, output_size) if isinstance(output_size, int) else tuple(output_size)
+    oh = x.shape[-2] if sizes[0] is None else int(sizes[0])
+    ow = x.shape[-1] if sizes[1] is None else int(sizes[1])
+    h, w = x.shape[-2], x.shape[-1]
+    if h % oh == 0 and w % ow == 0:
+        return avg_pool2d(x, (h // oh, w // ow))
+    ph = nm.asarray(_adaptive_matrix(h, oh, x.dtype), device=x.device)
+    pw = nm.asarray(_adaptive_matrix(w, ow, x.dtype).T.copy(), device=x.device)
+    return nm.matmul(nm.matmul(ph, x), pw)
+
+
+def dropout(input: Any, p: float = 0.5, training: bool = True, generator: Any = None) -> Tensor:
+    """Zero each element with probability ``p`` and scale the rest by 1/(1-p) (training only)."""
+    x = tensor(input)
+    if not 0.0 <= p <= 1.0:
+        raise expected("p", "a probability in [0, 1]", p)
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        return x * 0.0
+    keep = _rng.uniform(x.shape, 0.0, 1.0, generator) >= p
+    mask = nm.asarray((keep / (1.0 - p)).astype(x.dtype), device=x.device)
+    return x * mask
+
+
+def _stat_shape(x: Tensor) -> tuple[int, ...]:
+    return (1, x.shape[1]) + (1,) * (x.ndim - 2)
+
+
+def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise over every axis but the channel axis 1 (batch statistics in training)."""
+    x = tensor(input)
+    check_ndim(x, (2, 3, 4, 5), "input", "(N, C, ...)")
+    axes = (0,) + tuple(range(2, x.ndim))
+    shape = _stat_shape(x)
+    if training:
+        n = x.size // x.shape[1]
+        if n <= 1:
+            raise expected("input", "more than one value per channel in training mode", x.shape)
+        mean = nm.mean(x, axis=axes, keepdims=True)
+        var = nm.var(x, axis=axes, keepdims=True)
+        if running_mean is not None and running_var is not None:
+            with no_grad():
+                m = momentum
+                new_mean = running_mean * (1.0 - m) + nm.reshape(detached(mean), (-1,)) * m
+                unbiased = nm.reshape(detached(var), (-1,)) * (n / (n - 1.0))
+                new_var = running_var * (1.0 - m) + unbiased * m
+                running_mean.device.backend.copy_into(running_mean.data, new_mean.data)
+                running_var.device.backend.copy_into(running_var.data, new_var.data)
+    else:
+        if running_mean is None or running_var is None:
+            mean = nm.mean(x, axis=axes, keepdims=True)
+            var = nm.var(x, axis=axes, keepdims=True)
+        else:
+            mean = nm.reshape(running_mean, shape)
+            var = nm.reshape(running_var, shape)
+    y = (x - mean) / nm.sqrt(var + eps)
+    if weight is not None:
+        y = y * nm.reshape(weight, shape)
+    if bias is not None:
+        y = y + nm.reshape(bias, shape)
+    return y
+
+
+def layer_norm(input: Any, normalized_shape: Any, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    x = tensor(input)
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if x.shape[x.ndim - len(shape):] != shape:
+        raise ShapeError(f"layer_norm: input: expected trailing shape {shape}, got {x.shape}")
+    axes = tuple(range(x.ndim - len(shape), x.ndim))
+    mean = nm.mean(x, axis=axes, keepdims=True)
+    var = nm.var(x, axis=axes, keepdims=True)
+    y = (x - mean) / nm.sqrt(var + eps)
+    if weight is not None:
+        y = y * weight
+    if bias is not None:
+        y = y + bias
+    return y
+
+
+def group_norm(input: Any, num_groups: int, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    x = tensor(input)
+    check_ndim(x, (2, 3, 4, 5), "input", "(N, C, ...)")
+    n, c = x.shape[0], x.shape[1]
+    if c % num_groups:
+        raise expected("num_groups", f"a divisor of the {c} channels", num_groups)
+    grouped = nm.reshape(x, (n, num_groups, -1))
+    mean = nm.mean(grouped, axis=2, keepdims=True)
+    var = nm.var(grouped, axis=2, keepdims=True)
+    y = nm.reshape((grouped - mean) / nm.sqrt(var + eps), x.shape)
+    shape = _stat_shape(x)
+    if weight is not None:
+        y = y * nm.reshape(weight, shape)
+    if bias is not None:
+        y = y + nm.reshape(bias, shape)
+    return y
+
+
+def embedding(input: Any, weight: Tensor, padding_idx: int | None = None) -> Tensor:
+    """Rows of ``weight`` at integer ``input``; rows at ``padding_idx`` get no gradient."""
+    idx = tensor(input, "input")
+    if idx.dtype.kind not in "iu":
+        raise expected("input", "an integer tensor of indices", idx.dtype)
+    if idx.size and (int(nm.max(idx).item()) >= weight.shape[0] or int(nm.min(idx).item()) < 0):
+        raise expected("input", f"indices in [0, {weight.shape[0]})",
+                       (int(nm.min(idx).item()), int(nm.max(idx).item())))
+    out = weight[idx]
+    if padding_idx is not None and weight.requires_grad:
+        pad = padding_idx % weight.shape[0]
+        keep = nm.expand_dims(idx != pad, axis=idx.ndim)
+        out = nm.where(keep, out, detached(weight)[idx])
+    return out
+
+
+def flatten(input: Any, start_dim: int = 1, end_dim: int = -1) -> Tensor:
+    x = tensor(input)
+    if x.ndim == 0:
+        return nm.reshape(x, (1,))
+    start, end = start_dim % x.ndim, end_dim % x.ndim
+    merged = math.prod(x.shape[start:end + 1])
+    return nm.reshape(x, x.shape[:start] + (merged,) + x.shape[end + 1:])

@@ -1,0 +1,174 @@
+"""Loss functions (functional forms), following PyTorch's definitions and reductions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numeru.core as nm
+from numeru.core.errors import ShapeError, expected
+from numeru.core.tensor import Tensor
+
+from ..._scatter import take_along_axis
+from ...ops import activation as _act
+from ._common import reduce, tensor
+
+
+def _same_shape(x: Tensor, t: Tensor, name: str) -> None:
+    if x.shape != t.shape:
+        raise ShapeError(f"{name}: target: expected shape {x.shape} (the input's), got {t.shape}")
+
+
+def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    x, t = tensor(input), tensor(target, "target")
+    _same_shape(x, t, "mse_loss")
+    d = x - t
+    return reduce(d * d, reduction)
+
+
+def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    x, t = tensor(input), tensor(target, "target")
+    _same_shape(x, t, "l1_loss")
+    return reduce(nm.abs(x - t), reduction)
+
+
+def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    x, t = tensor(input), tensor(target, "target")
+    _same_shape(x, t, "smooth_l1_loss")
+    if beta < 0:
+        raise expected("beta", "a non-negative number", beta)
+    d = nm.abs(x - t)
+    if beta == 0:
+        return reduce(d, reduction)
+    return reduce(nm.where(d < beta, d * d * (0.5 / beta), d - 0.5 * beta), reduction)
+
+
+def _class_targets(logp: Tensor, target: Any, ignore_index: int) -> tuple[Tensor, Tensor]:
+    """Checked integer targets (ignored ones replaced by 0) and the mask of used ones."""
+    t = tensor(target, "target")
+    if t.dtype.kind not in "iu":
+        raise expected("target", "integer class indices", t.dtype)
+    if t.shape != (logp.shape[0],) + logp.shape[2:]:
+        raise ShapeError(f"target: expected shape {(logp.shape[0],) + logp.shape[2:]} for input "
+                         f"of shape {logp.shape}, got {t.shape}")
+    used = t != ignore_index
+    safe = nm.where(used, t, nm.zeros_like(t))
+    c = logp.shape[1]
+    if safe.size and (int(nm.max(safe).item()) >= c or int(nm.min(safe).item()) < 0):
+        raise expected("target", f"class indices in [0, {c}) or ignore_index={ignore_index}",
+                       (int(nm.min(safe).item()), int(nm.max(safe).item())))
+    return safe, used
+
+
+def _class_weights(logp: Tensor, safe: Tensor, used: Tensor, weight: Any) -> Tensor:
+    mask = nm.astype(used, logp.dtype)
+    if weight is None:
+        return mask
+    w = tensor(weight, "weight")
+    if w.shape != (logp.shape[1],):
+        raise ShapeError(f"weight: expected shape ({logp.shape[1]},), got {w.shape}")
+    return nm.astype(w, logp.dtype)[safe] * mask
+
+
+def _batched(logp: Tensor, target: Any) -> tuple[Tensor, Any, bool]:
+    if logp.ndim == 1:  # one sample without a batch axis
+        t = tensor(target, "target")
+        return nm.expand_dims(logp, axis=0), nm.reshape(t, (1,)), True
+    return logp, target, False
+
+
+def nll_loss(input: Any, target: Any, weight: Any = None, ignore_index: int = -100,
+             reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of log-probabilities ``input`` (N, C, ...) at class ``target``."""
+    logp, target, single = _batched(tensor(input), target)
+    safe, used = _class_targets(logp, target, ignore_index)
+    w = _class_weights(logp, safe, used, weight)
+    picked = nm.squeeze(take_along_axis(logp, nm.expand_dims(safe, axis=1), 1), axis=1)
+    losses = -picked * w
+    if reduction == "mean":
+        return nm.sum(losses) / nm.sum(w)
+    out = reduce(losses, reduction)
+    return out[0] if single and reduction == "none" else out
+
+
+def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int = -100,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+    """``nll_loss(log_softmax(input, 1), target)`` with PyTorch's label smoothing; ``target``
+    may also hold class probabilities (same shape as ``input``)."""
+    x = tensor(input)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise expected("label_smoothing", "a number in [0, 1]", label_smoothing)
+    axis = 0 if x.ndim == 1 else 1
+    logp = _act.log_softmax(x, axis=axis)
+    c = x.shape[axis]
+    t = tensor(target, "target")
+    w_shape = (c,) + (1,) * (x.ndim - axis - 1)
+    wc = None if weight is None else nm.reshape(nm.astype(tensor(weight, "weight"), x.dtype),
+                                                w_shape)
+    if t.dtype.kind in "fc":
+        _same_shape(x, t, "cross_entropy")
+        if label_smoothing:
+            t = t * (1.0 - label_smoothing) + label_smoothing / c
+        terms = logp * t if wc is None else logp * t * wc
+        return reduce(-nm.sum(terms, axis=axis), reduction)
+    nll = nll_loss(logp, t, weight, ignore_index, reduction)
+    if not label_smoothing:
+        return nll
+    logp_b, t_b, single = _batched(logp, t)
+    safe, used = _class_targets(logp_b, t_b, ignore_index)
+    terms = logp_b if wc is None else logp_b * nm.reshape(wc, (c,) + (1,) * (logp_b.ndim - 2))
+    smooth = -nm.sum(terms, axis=1) * nm.astype(used, x.dtype)
+    if reduction == "mean":
+        denom = nm.sum(_class_weights(logp_b, safe, used, weight))
+        smooth_total = nm.sum(smooth) / denom
+    elif reduction == "sum":
+        smooth_total = nm.sum(smooth)
+    else:
+        smooth_total = smooth[0] if single else smooth
+    return nll * (1.0 - label_smoothing) + smooth_total * (label_smoothing / c)
+
+
+def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
+                         reduction: str = "mean") -> Tensor:
+    x, t = tensor(input), tensor(target, "target")
+    _same_shape(x, t, "binary_cross_entropy")
+    if x.size and (float(nm.min(x).item()) < 0 or float(nm.max(x).item()) > 1):
+        raise expected("input", "probabilities in [0, 1]", (float(nm.min(x).item()),
+                                                              float(nm.max(x).item())))
+    # PyTorch clamps each log at -100 so that a confident wrong answer stays finite.
+    log_x = nm.maximum(nm.log(x), -100.0)
+    log_1mx = nm.maximum(nm.log(1.0 - x), -100.0)
+    losses = -(t * log_x + (1.0 - t) * log_1mx)
+    if weight is not None:
+        losses = losses * tensor(weight, "weight")
+    return reduce(losses, reduction)
+
+
+def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None,
+                                     reduction: str = "mean", pos_weight: Any = None) -> Tensor:
+    x, t = tensor(input), tensor(target, "target")
+    _same_shape(x, t, "binary_cross_entropy_with_logits")
+    # log(1 + exp(-x)) computed as softplus(-x): stable for large |x|.
+    log_sigmoid_neg = _act.softplus(-x)
+    if pos_weight is None:
+        losses = (1.0 - t) * x + log_sigmoid_neg
+    else:
+        scale = (tensor(pos_weight, "pos_weight") - 1.0) * t + 1.0
+        losses = (1.0 - t) * x + scale * log_sigmoid_neg
+    if weight is not None:
+        losses = losses * tensor(weight, "weight")
+    return reduce(losses, reduction)
+
+
+def kl_div(input: Any, target: Any, reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """KL divergence with ``input`` given as log-probabilities (PyTorch's convention)."""
+    x, t = tensor(input), tensor(target, "target")
+    if log_target:
+        losses = nm.exp(t) * (t - x)
+    else:
+        positive = t > 0
+        safe = nm.where(positive, t, nm.ones_like(t))
+        losses = nm.where(positive, t * nm.log(safe), t * 0.0) - t * x
+    if reduction == "batchmean":
+        return nm.sum(losses) / float(x.shape[0] if x.ndim else 1)
+    return reduce(losses, reduction)
+

@@ -1,0 +1,352 @@
+"""Layers with parameters: Linear, convolutions, normalisation, Embedding; and the
+parameter-free Flatten, Identity, Dropout and pooling modules."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numeru.core as nm
+from numeru.core.errors import expected
+from numeru.core.tensor import Tensor
+
+from . import functional as F
+from . import init
+from .module import Module
+from .parameter import DEFAULT_DTYPE, Parameter
+
+
+def _param(shape: tuple[int, ...], dtype: Any, device: Any) -> Parameter:
+    return Parameter(nm.empty(shape, dtype=dtype or DEFAULT_DTYPE, device=device))
+
+
+def _positive(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise expected(name, "a positive int", value)
+    return value
+
+
+class Identity(Module):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    def forward(self, x: Any) -> Any:
+        return x
+
+
+class Linear(Module):
+    """``y = x @ weight.T + bias``; weight (out_features, in_features), PyTorch's init."""
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        self.in_features = _positive(in_features, "in_features")
+        self.out_features = _positive(out_features, "out_features")
+        self.weight = _param((out_features, in_features), dtype, device)
+        if bias:
+            self.bias = _param((out_features,), dtype, device)
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.in_features)
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x: Any) -> Tensor:
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
+
+
+class _ConvNd(Module):
+    def __init__(self, in_channels: int, out_channels: int, kernel: tuple[int, ...],
+                 stride: Any, padding: Any, dilation: Any, groups: int, bias: bool,
+                 transposed: bool, output_padding: Any, device: Any, dtype: Any) -> None:
+        super().__init__()
+        _positive(in_channels, "in_channels")
+        _positive(out_channels, "out_channels")
+        _positive(groups, "groups")
+        if in_channels % groups or out_channels % groups:
+            raise expected("groups", f"a divisor of in_channels={in_channels} and "
+                           f"out_channels={out_channels}", groups)
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size, self.stride, self.padding = kernel, stride, padding
+        self.dilation, self.groups, self.output_padding = dilation, groups, output_padding
+        shape = ((in_channels, out_channels // groups) if transposed
+                 else (out_channels, in_channels // groups)) + kernel
+        self.weight = _param(shape, dtype, device)
+        if bias:
+            self.bias = _param((out_channels,), dtype, device)
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            bound = 1 / math.sqrt(fan_in) if fan_in else 0.0
+            init.uniform_(self.bias, -bound, bound)
+
+    def extra_repr(self) -> str:
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, padding={self.padding}, dilation={self.dilation}, "
+                f"groups={self.groups}, bias={self.bias is not None}")
+
+
+def _tuple(value: Any, n: int, name: str) -> tuple[int, ...]:
+    if isinstance(value, int):
+        return (value,) * n
+    if isinstance(value, (tuple, list)) and len(value) == n:
+        return tuple(int(v) for v in value)
+    raise expected(name, f"an int or a tuple of {n} ints", value)
+
+
+class Conv1d(_ConvNd):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
+                 device: Any = None, dtype: Any = None) -> None:
+        super().__init__(in_channels, out_channels, _tuple(kernel_size, 1, "kernel_size"),
+                         _tuple(stride, 1, "stride"), _tuple(padding, 1, "padding"),
+                         _tuple(dilation, 1, "dilation"), groups, bias, False, (0,),
+                         device, dtype)
+
+    def forward(self, x: Any) -> Tensor:
+        return F.conv1d(x, self.weight, self.bias, self.stride[0], self.padding[0],
+                        self.dilation[0], self.groups)
+
+
+class Conv2d(_ConvNd):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
+                 device: Any = None, dtype: Any = None) -> None:
+        kernel = _tuple(kernel_size, 2, "kernel_size")
+        if padding == "same":
+            dilations = _tuple(dilation, 2, "dilation")
+            padding = tuple((d * (k - 1)) // 2 for d, k in zip(dilations, kernel, strict=True))
+        elif padding == "valid":
+            padding = 0
+        super().__init__(in_channels, out_channels, kernel, _tuple(stride, 2, "stride"),
+                         _tuple(padding, 2, "padding"), _tuple(dilation, 2, "dilation"),
+                         groups, bias, False, (0, 0), device, dtype)
+
+    def forward(self, x: Any) -> Tensor:
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                        self.groups)
+
+
+class ConvTranspose2d(_ConvNd):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
+                 dilation: Any = 1, device: Any = None, dtype: Any = None) -> None:
+        super().__init__(in_channels, out_channels, _tuple(kernel_size, 2, "kernel_size"),
+                         _tuple(stride, 2, "stride"), _tuple(padding, 2, "padding"),
+                         _tuple(dilation, 2, "dilation"), groups, bias, True,
+                         _tuple(output_padding, 2, "output_padding"), device, dtype)
+
+    def forward(self, x: Any) -> Tensor:
+        return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
+                                  self.output_padding, self.groups, self.dilation)
+
+
+class _Norm(Module):
+    """BatchNorm: batch statistics in training (updating running ones), running ones in eval."""
+
+    _dims: tuple[int, ...] = ()
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True, device: Any = None,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        self.num_features = _positive(num_features, "num_features")
+        self.eps, self.momentum = eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        dt = dtype or DEFAULT_DTYPE
+        if affine:
+            self.weight = Parameter(nm.ones((num_features,), dtype=dt, device=device))
+            self.bias = Parameter(nm.zeros((num_features,), dtype=dt, device=device))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", nm.zeros((num_features,), dtype=dt,
+                                                          device=device))
+            self.register_buffer("running_var", nm.ones((num_features,), dtype=dt,
+                                                        device=device))
+            self.register_buffer("num_batches_tracked", nm.zeros((), dtype=nm.int64,
+                                                                 device=device))
+        else:
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
+
+    def reset_running_stats(self) -> None:
+        if self.track_running_stats:
+            self.running_mean.data[...] = 0
+            self.running_var.data[...] = 1
+            self.num_batches_tracked.data[...] = 0
+
+    def forward(self, x: Any) -> Tensor:
+        x = F._common.tensor(x)
+        if x.ndim not in self._dims:
+            raise expected("input", f"a tensor with {' or '.join(map(str, self._dims))} "
+                           "dimensions", x.shape)
+        if x.shape[1] != self.num_features:
+            raise expected("input", f"{self.num_features} channels on axis 1", x.shape)
+        factor = 0.0 if self.momentum is None else self.momentum
+        use_batch = self.training or not self.track_running_stats
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.data[...] += 1
+            if self.momentum is None:  # cumulative moving average
+                factor = 1.0 / float(self.num_batches_tracked.item())
+        running = self.training or self.track_running_stats
+        return F.batch_norm(x, self.running_mean if running else None,
+                            self.running_var if running else None, self.weight, self.bias,
+                            use_batch, factor, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_Norm):
+    _dims = (2, 3)
+
+
+class BatchNorm2d(_Norm):
+    _dims = (4,)
+
+
+class LayerNorm(Module):
+    def __init__(self, normalized_shape: Any, eps: float = 1e-5,
+                 elementwise_affine: bool = True, bias: bool = True, device: Any = None,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(
+            normalized_shape)
+        self.normalized_shape, self.eps = shape, eps
+        self.elementwise_affine = elementwise_affine
+        dt = dtype or DEFAULT_DTYPE
+        if elementwise_affine:
+            self.weight = Parameter(nm.ones(shape, dtype=dt, device=device))
+            if bias:
+                self.bias = Parameter(nm.zeros(shape, dtype=dt, device=device))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def forward(self, x: Any) -> Tensor:
+        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, " \
+               f"elementwise_affine={self.elementwise_affine}"
+
+
+class GroupNorm(Module):
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
+                 affine: bool = True, device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        if num_channels % _positive(num_groups, "num_groups"):
+            raise expected("num_groups", f"a divisor of num_channels={num_channels}", num_groups)
+        self.num_groups, self.num_channels, self.eps, self.affine = (num_groups, num_channels,
+                                                                     eps, affine)
+        dt = dtype or DEFAULT_DTYPE
+        if affine:
+            self.weight = Parameter(nm.ones((num_channels,), dtype=dt, device=device))
+            self.bias = Parameter(nm.zeros((num_channels,), dtype=dt, device=device))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def forward(self, x: Any) -> Tensor:
+        return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+
+class Embedding(Module):
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
+                 device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        self.num_embeddings = _positive(num_embeddings, "num_embeddings")
+        self.embedding_dim = _positive(embedding_dim, "embedding_dim")
+        if padding_idx is not None and not -num_embeddings <= padding_idx < num_embeddings:
+            raise expected("padding_idx", f"an index in [-{num_embeddings}, {num_embeddings})",
+                           padding_idx)
+        self.padding_idx = None if padding_idx is None else padding_idx % num_embeddings
+        self.weight = _param((num_embeddings, embedding_dim), dtype, device)
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            self.weight.data[self.padding_idx] = 0
+
+    def forward(self, x: Any) -> Tensor:
+        return F.embedding(x, self.weight, self.padding_idx)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_embeddings}, {self.embedding_dim}"
+
+
+class Flatten(Module):
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x: Any) -> Tensor:
+        return F.flatten(x, self.start_dim, self.end_dim)
+
+
+class Dropout(Module):
+    """Zeroes elements with probability ``p`` in training and scales by 1/(1-p); identity in
+    eval (PyTorch's inverted dropout)."""
+
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise expected("p", "a probability in [0, 1]", p)
+        self.p = p
+
+    def forward(self, x: Any) -> Tensor:
+        return F.dropout(x, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class MaxPool2d(Module):
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 dilation: Any = 1, ceil_mode: bool = False) -> None:
+        super().__init__()
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.dilation, self.ceil_mode = dilation, ceil_mode
+
+    def forward(self, x: Any) -> Tensor:
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation,
+                            self.ceil_mode)
+
+
+class AvgPool2d(Module):
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 ceil_mode: bool = False, count_include_pad: bool = True,
+                 divisor_override: int | None = None) -> None:
+        super().__init__()
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+        self.divisor_override = divisor_override
+
+    def forward(self, x: Any) -> Tensor:
+        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad, self.divisor_override)
+
+
+class AdaptiveAvgPool2d(Module):
+    def __init__(self, output_size: Any) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, x: Any) -> Tensor:
+        return F.adaptive_avg_pool2d(x, self.output_size)

@@ -1,0 +1,231 @@
+"""Each layer's forward and backward against PyTorch with copied weights (float64)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import numeru.core as nm
+from numeru.dl import nn
+
+torch = pytest.importorskip("torch")
+tnn = torch.nn
+
+
+def _copy_weights(ours, theirs):
+    with torch.no_grad():
+        for name, p in ours.named_parameters():
+            dict(theirs.named_parameters())[name].copy_(torch.tensor(p.numpy()))
+
+
+def _compare(ours, theirs, x, *, train=True, atol=1e-9, rtol=1e-7, integer_input=False):
+    ours.double().train(train)
+    theirs.double().train(train)
+    _copy_weights(ours, theirs)
+    if integer_input:
+        xn, xt = nm.asarray(x), torch.tensor(x)
+    else:
+        xn = nm.asarray(x.copy(), requires_grad=True)
+        xt = torch.tensor(x.copy(), requires_grad=True)
+    y, yt = ours(xn), theirs(xt)
+    np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=rtol, atol=atol)
+    g = np.random.default_rng(9).standard_normal(tuple(yt.shape))
+    y.backward(nm.asarray(g))
+    yt.backward(torch.tensor(g))
+    if not integer_input:
+        np.testing.assert_allclose(xn.grad.numpy(), xt.grad.numpy(), rtol=rtol, atol=atol)
+    theirs_params = dict(theirs.named_parameters())
+    for name, p in ours.named_parameters():
+        np.testing.assert_allclose(p.grad.numpy(), theirs_params[name].grad.numpy(),
+                                   rtol=rtol, atol=atol, err_msg=name)
+    return ours, theirs
+
+
+LAYERS = {
+    "linear": (lambda: nn.Linear(5, 3), lambda: tnn.Linear(5, 3), (4, 5)),
+    "linear_3d_nobias": (lambda: nn.Linear(5, 3, bias=False),
+                         lambda: tnn.Linear(5, 3, bias=False), (2, 4, 5)),
+    "conv1d": (lambda: nn.Conv1d(4, 6, 3, stride=2, padding=1, dilation=2, groups=2),
+               lambda: tnn.Conv1d(4, 6, 3, stride=2, padding=1, dilation=2, groups=2),
+               (2, 4, 11)),
+    "conv2d": (lambda: nn.Conv2d(3, 4, 3), lambda: tnn.Conv2d(3, 4, 3), (2, 3, 7, 6)),
+    "conv2d_strided": (lambda: nn.Conv2d(4, 6, (3, 2), stride=(2, 1), padding=(1, 2),
+                                         dilation=(1, 2), groups=2),
+                       lambda: tnn.Conv2d(4, 6, (3, 2), stride=(2, 1), padding=(1, 2),
+                                          dilation=(1, 2), groups=2), (2, 4, 9, 8)),
+    "conv2d_depthwise": (lambda: nn.Conv2d(4, 4, 3, padding=1, groups=4, bias=False),
+                         lambda: tnn.Conv2d(4, 4, 3, padding=1, groups=4, bias=False),
+                         (1, 4, 5, 5)),
+    "conv2d_same": (lambda: nn.Conv2d(2, 3, 5, padding="same"),
+                    lambda: tnn.Conv2d(2, 3, 5, padding="same"), (1, 2, 6, 6)),
+    "conv_transpose2d": (lambda: nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1,
+                                                    output_padding=1, groups=2),
+                         lambda: tnn.ConvTranspose2d(4, 6, 3, stride=2, padding=1,
+                                                     output_padding=1, groups=2), (2, 4, 5, 4)),
+    "conv_transpose2d_dilated": (lambda: nn.ConvTranspose2d(3, 2, (2, 3), dilation=2),
+                                 lambda: tnn.ConvTranspose2d(3, 2, (2, 3), dilation=2),
+                                 (1, 3, 4, 4)),
+    "max_pool2d": (lambda: nn.MaxPool2d(2), lambda: tnn.MaxPool2d(2), (2, 3, 6, 7)),
+    "max_pool2d_padded": (lambda: nn.MaxPool2d(3, stride=2, padding=1, dilation=1),
+                          lambda: tnn.MaxPool2d(3, stride=2, padding=1), (2, 2, 7, 7)),
+    "max_pool2d_dilated": (lambda: nn.MaxPool2d(2, stride=1, dilation=2),
+                           lambda: tnn.MaxPool2d(2, stride=1, dilation=2), (1, 2, 6, 6)),
+    "avg_pool2d": (lambda: nn.AvgPool2d(2), lambda: tnn.AvgPool2d(2), (2, 3, 6, 6)),
+    "avg_pool2d_pad_exclude": (lambda: nn.AvgPool2d(3, stride=2, padding=1,
+                                                    count_include_pad=False),
+                               lambda: tnn.AvgPool2d(3, stride=2, padding=1,
+                                                     count_include_pad=False), (2, 2, 7, 6)),
+    "avg_pool2d_divisor": (lambda: nn.AvgPool2d(2, divisor_override=3),
+                           lambda: tnn.AvgPool2d(2, divisor_override=3), (1, 2, 4, 4)),
+    "adaptive_avg_pool2d": (lambda: nn.AdaptiveAvgPool2d((3, 2)),
+                            lambda: tnn.AdaptiveAvgPool2d((3, 2)), (2, 3, 7, 5)),
+    "adaptive_avg_pool2d_even": (lambda: nn.AdaptiveAvgPool2d(2),
+                                 lambda: tnn.AdaptiveAvgPool2d(2), (2, 3, 4, 6)),
+    "batchnorm1d": (lambda: nn.BatchNorm1d(4), lambda: tnn.BatchNorm1d(4), (6, 4)),
+    "batchnorm1d_3d": (lambda: nn.BatchNorm1d(3), lambda: tnn.BatchNorm1d(3), (4, 3, 5)),
+    "batchnorm2d": (lambda: nn.BatchNorm2d(3), lambda: tnn.BatchNorm2d(3), (4, 3, 5, 5)),
+    "layernorm": (lambda: nn.LayerNorm((3, 4)), lambda: tnn.LayerNorm((3, 4)), (2, 3, 4)),
+    "groupnorm": (lambda: nn.GroupNorm(2, 4), lambda: tnn.GroupNorm(2, 4), (3, 4, 5, 2)),
+    "flatten": (lambda: nn.Flatten(), lambda: tnn.Flatten(), (2, 3, 4, 5)),
+    "relu": (lambda: nn.ReLU(), lambda: tnn.ReLU(), (3, 5)),
+    "leaky_relu": (lambda: nn.LeakyReLU(0.2), lambda: tnn.LeakyReLU(0.2), (3, 5)),
+    "elu": (lambda: nn.ELU(0.7), lambda: tnn.ELU(0.7), (3, 5)),
+    "gelu": (lambda: nn.GELU(), lambda: tnn.GELU(), (3, 5)),
+    "gelu_tanh": (lambda: nn.GELU("tanh"), lambda: tnn.GELU("tanh"), (3, 5)),
+    "silu": (lambda: nn.SiLU(), lambda: tnn.SiLU(), (3, 5)),
+    "sigmoid": (lambda: nn.Sigmoid(), lambda: tnn.Sigmoid(), (3, 5)),
+    "tanh": (lambda: nn.Tanh(), lambda: tnn.Tanh(), (3, 5)),
+    "softplus": (lambda: nn.Softplus(beta=2.0, threshold=1.0),
+                 lambda: tnn.Softplus(beta=2.0, threshold=1.0), (3, 5)),
+    "softmax": (lambda: nn.Softmax(dim=1), lambda: tnn.Softmax(dim=1), (3, 5)),
+    "log_softmax": (lambda: nn.LogSoftmax(dim=0), lambda: tnn.LogSoftmax(dim=0), (3, 5)),
+    "sequential": (lambda: nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.MaxPool2d(2),
+                                         nn.Flatten(), nn.Linear(8, 3)),
+                   lambda: tnn.Sequential(tnn.Conv2d(1, 2, 3), tnn.ReLU(), tnn.MaxPool2d(2),
+                                          tnn.Flatten(), tnn.Linear(8, 3)), (2, 1, 6, 6)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_layer_matches_torch(name):
+    make, make_torch, shape = LAYERS[name]
+    x = np.random.default_rng(0).standard_normal(shape) * 2
+    _compare(make(), make_torch(), x)
+
+
+def test_batchnorm_running_stats_and_eval_match_torch():
+    ours, theirs = nn.BatchNorm2d(3, momentum=0.3), tnn.BatchNorm2d(3, momentum=0.3)
+    r = np.random.default_rng(1)
+    for _ in range(3):
+        _compare(ours, theirs, r.standard_normal((4, 3, 2, 2)) * 3 + 1)
+    for name in ("running_mean", "running_var"):
+        np.testing.assert_allclose(getattr(ours, name).numpy(), getattr(theirs, name).numpy(),
+                                   rtol=1e-10)
+    assert int(ours.num_batches_tracked.item()) == int(theirs.num_batches_tracked.item())
+    _compare(ours, theirs, r.standard_normal((2, 3, 2, 2)), train=False)
+
+
+def test_batchnorm_cumulative_average_without_momentum():
+    ours, theirs = nn.BatchNorm1d(2, momentum=None), tnn.BatchNorm1d(2, momentum=None)
+    r = np.random.default_rng(2)
+    for _ in range(3):
+        _compare(ours, theirs, r.standard_normal((5, 2)))
+    np.testing.assert_allclose(ours.running_var.numpy(), theirs.running_var.numpy(), rtol=1e-10)
+
+
+def test_dropout_train_and_eval_like_torch():
+    layer = nn.Dropout(0.3)
+    x = nm.ones((200, 50), dtype=nm.float64)
+    y = layer(x).numpy()
+    kept = y != 0
+    assert abs(kept.mean() - 0.7) < 0.02
+    np.testing.assert_allclose(y[kept], 1 / 0.7)  # inverted dropout, as torch
+    layer.eval()
+    np.testing.assert_array_equal(layer(x).numpy(), x.numpy())
+    assert np.all(nn.Dropout(1.0)(x).numpy() == 0)
+
+
+def test_dropout_gradient_uses_the_same_mask():
+    x = nm.asarray(np.ones((20, 20)), requires_grad=True)
+    y = nn.functional.dropout(x, 0.5, training=True)
+    nm.sum(y).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), y.numpy())
+
+
+def test_embedding_matches_torch_with_padding_idx():
+    ours, theirs = nn.Embedding(6, 3, padding_idx=1), tnn.Embedding(6, 3, padding_idx=1)
+    idx = np.array([[0, 1, 5], [1, 1, 2]])
+    _compare(ours, theirs, idx, integer_input=True)
+    np.testing.assert_array_equal(ours.weight.grad.numpy()[1], 0)
+    np.testing.assert_array_equal(nn.Embedding(4, 2, padding_idx=0).weight.numpy()[0], 0)
+
+
+def test_unbatched_conv_and_pool_inputs():
+    conv, tconv = nn.Conv2d(2, 3, 3).double(), tnn.Conv2d(2, 3, 3).double()
+    _copy_weights(conv, tconv)
+    x = np.random.default_rng(3).standard_normal((2, 5, 5))
+    np.testing.assert_allclose(conv(nm.asarray(x)).numpy(),
+                               tconv(torch.tensor(x)).detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(nn.MaxPool2d(2)(nm.asarray(x)).numpy(),
+                               tnn.MaxPool2d(2)(torch.tensor(x)).numpy())
+
+
+def test_default_parameter_dtype_is_float32():
+    assert nn.Linear(3, 2).weight.dtype == np.float32
+    assert nn.Conv2d(1, 2, 3).bias.dtype == np.float32
+    assert nn.BatchNorm1d(3).running_mean.dtype == np.float32
+
+
+def test_layer_errors_name_the_argument():
+    with pytest.raises(ValueError, match="in_features"):
+        nn.Linear(0, 3)
+    with pytest.raises(ValueError, match="groups"):
+        nn.Conv2d(3, 4, 3, groups=2)
+    with pytest.raises(ValueError, match="input"):
+        nn.Conv2d(3, 4, 3)(nm.zeros((1, 2, 5, 5), dtype=nm.float32))
+    with pytest.raises(ValueError, match="p"):
+        nn.Dropout(1.5)
+    with pytest.raises(ValueError, match="input"):
+        nn.Linear(3, 2)(nm.zeros((2, 4), dtype=nm.float32))
+
+
+F = nn.functional
+_G = np.random.default_rng(11)
+
+
+def _t(*shape):
+    return nm.asarray(_G.standard_normal(shape), requires_grad=True)
+
+
+@pytest.mark.parametrize("name,fn,inputs", [
+    ("conv2d_groups", lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1, groups=2),
+     lambda: (_t(1, 4, 5, 5), _t(2, 2, 3, 3), _t(2))),
+    ("conv1d", lambda x, w: F.conv1d(x, w, padding=1, dilation=2), lambda: (_t(2, 2, 6),
+                                                                           _t(3, 2, 2))),
+    ("conv_transpose2d", lambda x, w: F.conv_transpose2d(x, w, stride=2, output_padding=1),
+     lambda: (_t(1, 2, 3, 3), _t(2, 3, 2, 2))),
+    ("max_pool2d", lambda x: F.max_pool2d(x, 3, stride=2, padding=1), lambda: (_t(1, 2, 5, 5),)),
+    ("avg_pool2d", lambda x: F.avg_pool2d(x, 2, stride=1, padding=1, count_include_pad=False),
+     lambda: (_t(1, 2, 4, 4),)),
+    ("adaptive_avg_pool2d", lambda x: F.adaptive_avg_pool2d(x, (2, 3)),
+     lambda: (_t(1, 2, 5, 4),)),
+    ("batch_norm", lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+     lambda: (_t(4, 3, 2), _t(3), _t(3))),
+    ("layer_norm", lambda x, w, b: F.layer_norm(x, (3,), w, b), lambda: (_t(2, 3), _t(3),
+                                                                         _t(3))),
+    ("group_norm", lambda x, w: F.group_norm(x, 2, w), lambda: (_t(2, 4, 3), _t(4))),
+    ("embedding", lambda w: F.embedding(nm.asarray(np.array([[0, 2], [2, 1]])), w),
+     lambda: (_t(3, 2),)),
+    ("gelu", F.gelu, lambda: (_t(3, 3),)),
+    ("elu_leaky_silu", lambda x: F.elu(x) + F.leaky_relu(x, 0.1) + F.silu(x),
+     lambda: (_t(3, 3),)),
+    ("softplus", lambda x: F.softplus(x, beta=2.0), lambda: (_t(3, 3),)),
+    ("cross_entropy", lambda x: F.cross_entropy(x, nm.asarray(np.array([1, 0, 2])),
+                                                label_smoothing=0.1), lambda: (_t(3, 4),)),
+    ("bce_logits", lambda x: F.binary_cross_entropy_with_logits(
+        x, nm.asarray(np.array([[0.0, 1.0], [1.0, 0.0]]))), lambda: (_t(2, 2),)),
+])
+def test_layer_functionals_pass_gradcheck(name, fn, inputs):
+    import numeru.dl as dl
+
+    assert dl.gradcheck(fn, inputs())

@@ -1,0 +1,124 @@
+"""Losses against PyTorch: values and gradients, every reduction and option."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import numeru.core as nm
+from numeru.dl import nn
+
+torch = pytest.importorskip("torch")
+tnn = torch.nn
+
+R = np.random.default_rng(0)
+LOGITS = R.standard_normal((6, 4))
+LOGITS_3D = R.standard_normal((3, 4, 5))
+CLASSES = np.array([0, 3, 1, 2, 3, 1])
+CLASSES_IGNORED = np.array([0, -100, 1, 2, 3, -100])
+CLASSES_3D = R.integers(0, 4, (3, 5))
+PROBS = R.dirichlet(np.ones(4), 6)
+WEIGHT = np.array([1.0, 2.0, 0.5, 1.5])
+REAL = R.standard_normal((5, 3))
+REAL2 = R.standard_normal((5, 3))
+UNIT = R.uniform(0.05, 0.95, (5, 3))
+BINARY = (R.uniform(size=(5, 3)) > 0.5).astype(float)
+
+
+def _t(a):
+    return torch.tensor(a) if a is not None else None
+
+
+def _nm(a):
+    return nm.asarray(a) if a is not None else None
+
+
+CASES = []
+for reduction in ("mean", "sum", "none"):
+    CASES += [
+        ("mse", reduction, lambda r: (nn.MSELoss(r), tnn.MSELoss(reduction=r)), REAL, REAL2),
+        ("l1", reduction, lambda r: (nn.L1Loss(r), tnn.L1Loss(reduction=r)), REAL, REAL2),
+        ("smooth_l1", reduction, lambda r: (nn.SmoothL1Loss(r, beta=0.5),
+                                            tnn.SmoothL1Loss(reduction=r, beta=0.5)),
+         REAL, REAL2),
+        ("ce", reduction, lambda r: (nn.CrossEntropyLoss(reduction=r),
+                                     tnn.CrossEntropyLoss(reduction=r)), LOGITS, CLASSES),
+        ("ce_weighted_ignore_smooth", reduction,
+         lambda r: (nn.CrossEntropyLoss(_nm(WEIGHT), ignore_index=-100, reduction=r,
+                                        label_smoothing=0.2),
+                    tnn.CrossEntropyLoss(_t(WEIGHT), ignore_index=-100, reduction=r,
+                                         label_smoothing=0.2)), LOGITS, CLASSES_IGNORED),
+        ("ce_smooth", reduction, lambda r: (nn.CrossEntropyLoss(reduction=r, label_smoothing=0.1),
+                                            tnn.CrossEntropyLoss(reduction=r,
+                                                                 label_smoothing=0.1)),
+         LOGITS, CLASSES),
+        ("ce_spatial", reduction, lambda r: (nn.CrossEntropyLoss(_nm(WEIGHT), reduction=r),
+                                             tnn.CrossEntropyLoss(_t(WEIGHT), reduction=r)),
+         LOGITS_3D, CLASSES_3D),
+        ("ce_probabilities", reduction,
+         lambda r: (nn.CrossEntropyLoss(_nm(WEIGHT), reduction=r, label_smoothing=0.1),
+                    tnn.CrossEntropyLoss(_t(WEIGHT), reduction=r, label_smoothing=0.1)),
+         LOGITS, PROBS),
+        ("nll", reduction, lambda r: (nn.NLLLoss(_nm(WEIGHT), ignore_index=2, reduction=r),
+                                      tnn.NLLLoss(_t(WEIGHT), ignore_index=2, reduction=r)),
+         LOGITS, CLASSES),
+        ("bce", reduction, lambda r: (nn.BCELoss(_nm(UNIT[0]), reduction=r),
+                                      tnn.BCELoss(_t(UNIT[0]), reduction=r)), UNIT, BINARY),
+        ("bce_logits", reduction,
+         lambda r: (nn.BCEWithLogitsLoss(_nm(UNIT[1]), reduction=r,
+                                         pos_weight=_nm(np.array([1.0, 3.0, 0.5]))),
+                    tnn.BCEWithLogitsLoss(_t(UNIT[1]), reduction=r,
+                                          pos_weight=_t(np.array([1.0, 3.0, 0.5])))),
+         REAL * 10, BINARY),
+        ("kl_div", reduction, lambda r: (nn.KLDivLoss(reduction=r), tnn.KLDivLoss(reduction=r)),
+         np.log(PROBS), np.r_[PROBS[:5], [[0.0, 0.5, 0.5, 0.0]]]),
+    ]
+CASES += [
+    ("kl_div_batchmean", "batchmean",
+     lambda r: (nn.KLDivLoss(reduction=r), tnn.KLDivLoss(reduction=r)), np.log(PROBS),
+     PROBS[::-1].copy()),
+    ("kl_div_log_target", "sum",
+     lambda r: (nn.KLDivLoss(reduction=r, log_target=True),
+                tnn.KLDivLoss(reduction=r, log_target=True)), np.log(PROBS),
+     np.log(PROBS[::-1].copy())),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
+def test_loss_matches_torch(case):
+    _, reduction, make, x, target = case
+    ours, theirs = make(reduction)
+    xn, xt = nm.asarray(x.copy(), requires_grad=True), torch.tensor(x.copy(), requires_grad=True)
+    loss, loss_t = ours(xn, nm.asarray(target)), theirs(xt, torch.tensor(target))
+    np.testing.assert_allclose(loss.numpy(), loss_t.detach().numpy(), rtol=1e-10, atol=1e-12)
+    g = np.random.default_rng(1).standard_normal(tuple(loss_t.shape))
+    loss.backward(nm.asarray(g))
+    loss_t.backward(torch.tensor(g))
+    np.testing.assert_allclose(xn.grad.numpy(), xt.grad.numpy(), rtol=1e-8, atol=1e-10)
+
+
+def test_mse_gradient_reaches_the_target_too():
+    a, b = REAL.copy(), REAL2.copy()
+    an, bn = nm.asarray(a, requires_grad=True), nm.asarray(b, requires_grad=True)
+    at, bt = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    nn.functional.mse_loss(an, bn).backward()
+    torch.nn.functional.mse_loss(at, bt).backward()
+    np.testing.assert_allclose(bn.grad.numpy(), bt.grad.numpy(), rtol=1e-12)
+
+
+def test_cross_entropy_single_sample_without_batch_axis():
+    x = LOGITS[0]
+    ours = nn.functional.cross_entropy(nm.asarray(x), nm.asarray(np.array(2)))
+    theirs = torch.nn.functional.cross_entropy(torch.tensor(x), torch.tensor(2))
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+
+
+def test_loss_errors_name_the_argument():
+    with pytest.raises(ValueError, match="target"):
+        nn.functional.cross_entropy(nm.asarray(LOGITS), nm.asarray(np.array([0, 9, 1, 1, 1, 1])))
+    with pytest.raises(ValueError, match="target"):
+        nn.functional.mse_loss(nm.asarray(REAL), nm.asarray(REAL[:2]))
+    with pytest.raises(ValueError, match="reduction"):
+        nn.MSELoss("avg")
+    with pytest.raises(ValueError, match="input"):
+        nn.functional.binary_cross_entropy(nm.asarray(REAL), nm.asarray(BINARY))

@@ -1,0 +1,122 @@
+"""gemm, matmul, cross, diagonal, outer, trace, matrix_power, tensordot, vecdot against NumPy
+(and gemm against SciPy's BLAS wrapper)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.linalg import blas
+
+import numeru.core as nm
+import numeru.linalg as la
+
+
+@pytest.mark.parametrize("trans_a", [False, True, "C"])
+@pytest.mark.parametrize("trans_b", [False, True, "C"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128])
+def test_gemm_in_place_matches_blas(trans_a, trans_b, dtype):
+    rng = np.random.default_rng(0)
+    a = (
+        rng.standard_normal((5, 4))
+        + (1j * rng.standard_normal((5, 4)) if dtype == np.complex128 else 0)
+    ).astype(dtype)
+    b = rng.standard_normal((5, 3) if trans_b is False else (3, 5)).astype(dtype)
+    a = a if trans_a is not False else np.ascontiguousarray(a.T)  # op(a) is 4 x 5
+    c = rng.standard_normal((4, 3)).astype(dtype)
+    code = {False: 0, True: 1, "C": 2}
+    fn = blas.get_blas_funcs("gemm", (a, b, c))
+    ref = fn(2.0, a, b, beta=0.5, c=c, trans_a=code[trans_a], trans_b=code[trans_b])
+    ct = nm.asarray(c.copy())
+    before = ct.data
+    result = la.gemm(
+        nm.asarray(a), nm.asarray(b), ct, alpha=2.0, beta=0.5, trans_a=trans_a, trans_b=trans_b
+    )
+    assert result is ct and ct.data is before  # written in place
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(ct.numpy(), ref, rtol=tol, atol=tol)
+
+
+def test_gemm_without_c_and_batched():
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((2, 3, 4))
+    b = rng.standard_normal((2, 4, 5))
+    np.testing.assert_allclose(la.gemm(nm.asarray(a), nm.asarray(b), alpha=3).numpy(), 3 * a @ b)
+    c = nm.asarray(np.ones((2, 3, 5)))
+    la.gemm(nm.asarray(a), nm.asarray(b), c, beta=2.0)
+    np.testing.assert_allclose(c.numpy(), a @ b + 2.0)
+    c_t = nm.asarray(np.ones((5, 3)).T)  # a non-contiguous c takes the general path
+    la.gemm(nm.asarray(a[0]), nm.asarray(b[0]), c_t)
+    np.testing.assert_allclose(c_t.numpy(), a[0] @ b[0])
+
+
+def test_matmul_tensordot_vecdot_match_numpy():
+    rng = np.random.default_rng(2)
+    a = rng.standard_normal((3, 4, 5))
+    b = rng.standard_normal((5, 2))
+    np.testing.assert_allclose(la.matmul(nm.asarray(a), nm.asarray(b)).numpy(), a @ b)
+    out = nm.empty((3, 4, 2), dtype=nm.float64)
+    assert la.matmul(nm.asarray(a), nm.asarray(b), out=out) is out
+    np.testing.assert_allclose(out.numpy(), a @ b)
+    np.testing.assert_allclose(
+        la.tensordot(nm.asarray(a), nm.asarray(b), axes=1).numpy(), np.tensordot(a, b, axes=1)
+    )
+    v = rng.standard_normal((3, 4, 5)) + 1j
+    np.testing.assert_allclose(la.vecdot(nm.asarray(v), nm.asarray(a)).numpy(), np.vecdot(v, a))
+    np.testing.assert_allclose(la.matrix_transpose(nm.asarray(a)).numpy(), np.swapaxes(a, -1, -2))
+
+
+def test_cross_diagonal_outer_trace_match_numpy():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((4, 3))
+    y = rng.standard_normal((3,))
+    np.testing.assert_allclose(la.cross(nm.asarray(x), nm.asarray(y)).numpy(), np.cross(x, y))
+    np.testing.assert_allclose(
+        la.cross(nm.asarray(x.T), nm.asarray(x.T), axis=0).numpy(), np.cross(x.T, x.T, axis=0)
+    )
+    m = rng.standard_normal((2, 4, 5))
+    for offset in (-2, 0, 1, 4):
+        np.testing.assert_allclose(
+            la.diagonal(nm.asarray(m), offset=offset).numpy(), np.linalg.diagonal(m, offset=offset)
+        )
+        np.testing.assert_allclose(
+            la.trace(nm.asarray(m), offset=offset).numpy(), np.linalg.trace(m, offset=offset)
+        )
+    assert la.trace(nm.asarray(m), dtype=nm.float32).dtype == np.float32
+    np.testing.assert_allclose(la.outer(nm.asarray(x[0]), nm.asarray(y)).numpy(), np.outer(x[0], y))
+
+
+@pytest.mark.parametrize("n", [-3, -1, 0, 1, 2, 5])
+def test_matrix_power_matches_numpy(n):
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal((2, 4, 4)) + 2 * np.eye(4)
+    np.testing.assert_allclose(
+        la.matrix_power(nm.asarray(a), n).numpy(), np.linalg.matrix_power(a, n), rtol=1e-9
+    )
+
+
+def test_generic_products_on_the_strict_backend():
+    try:
+        dev = nm.device("strict")
+    except nm.errors.DeviceError:
+        pytest.skip("the example strict backend is not installed")
+    rng = np.random.default_rng(5)
+    a, b, c = rng.standard_normal((3, 4)), rng.standard_normal((3, 5)), rng.standard_normal((4, 5))
+    tc = nm.asarray(c.copy(), device=dev)
+    result = la.gemm(
+        nm.asarray(a, device=dev), nm.asarray(b, device=dev), tc, alpha=2.0, beta=0.5, trans_a=True
+    )
+    assert result is tc
+    np.testing.assert_allclose(tc.numpy(), 2 * a.T @ b + 0.5 * c)
+    x = rng.standard_normal((2, 5, 5))
+    t = nm.asarray(x, device=dev)
+    np.testing.assert_allclose(la.diagonal(t, offset=1).numpy(), np.linalg.diagonal(x, offset=1))
+    np.testing.assert_allclose(la.trace(t).numpy(), np.linalg.trace(x))
+    np.testing.assert_allclose(la.matrix_power(t, 3).numpy(), np.linalg.matrix_power(x, 3))
+    v = rng.standard_normal((4, 3))
+    np.testing.assert_allclose(
+        la.cross(nm.asarray(v, device=dev), nm.asarray(v[::-1].copy(), device=dev)).numpy(),
+        np.cross(v, v[::-1]),
+    )
+    np.testing.assert_allclose(
+        la.matrix_norm(t, ord="nuc").numpy(), np.linalg.norm(x, ord="nuc", axis=(-2, -1))
+    )

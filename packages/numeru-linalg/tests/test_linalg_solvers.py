@@ -1,0 +1,186 @@
+"""solve, solve_triangular, inv, det, slogdet and lstsq against NumPy/SciPy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.linalg as sla
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import numeru.core as nm
+import numeru.linalg as la
+
+DTYPES = [np.float32, np.float64, np.complex64, np.complex128]
+
+
+def _random(rng, shape, dtype):
+    x = rng.standard_normal(shape)
+    if np.issubdtype(dtype, np.complexfloating):
+        x = x + 1j * rng.standard_normal(shape)
+    return x.astype(dtype)
+
+
+def _tol(dtype):
+    return 1e-3 if np.dtype(dtype) in (np.float32, np.complex64) else 1e-10
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(
+    "a_shape,b_shape",
+    [
+        ((5, 5), (5,)),
+        ((5, 5), (5, 3)),
+        ((4, 5, 5), (4, 5, 2)),
+        ((4, 5, 5), (5, 2)),
+        ((2, 1, 5, 5), (3, 5, 1)),
+    ],
+)
+def test_solve_matches_numpy(dtype, a_shape, b_shape):
+    rng = np.random.default_rng(0)
+    a = _random(rng, a_shape, dtype) + 3 * np.eye(a_shape[-1], dtype=dtype)
+    b = _random(rng, b_shape, dtype)
+    x = la.solve(nm.asarray(a), nm.asarray(b))
+    ref = np.linalg.solve(a, b)
+    assert x.shape == ref.shape and x.dtype == ref.dtype
+    np.testing.assert_allclose(x.numpy(), ref, rtol=_tol(dtype), atol=_tol(dtype))
+
+
+def test_solve_mixed_dtypes_promote_like_numpy():
+    a = np.eye(3, dtype=np.float32) * 2
+    b = np.ones(3, dtype=np.float64)
+    x = la.solve(nm.asarray(a), nm.asarray(b))
+    assert x.dtype == np.linalg.solve(a, b).dtype
+
+
+def test_solve_hilbert_residual():
+    h = sla.hilbert(10)
+    b = np.ones(10)
+    x = la.solve(nm.asarray(h), nm.asarray(b)).numpy()
+    np.testing.assert_allclose(x, np.linalg.solve(h, b), rtol=1e-3)
+    assert np.linalg.norm(h @ x - b) / (np.linalg.norm(h) * np.linalg.norm(x)) < 1e-14
+
+
+def test_solve_out_argument():
+    a = nm.asarray(np.eye(3) * 2)
+    out = nm.empty((3,), dtype=nm.float64)
+    result = la.solve(a, nm.asarray([2.0, 4.0, 6.0]), out=out)
+    assert result is out
+    np.testing.assert_allclose(out.numpy(), [1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize("lower", [False, True])
+@pytest.mark.parametrize("trans", [0, 1, 2])
+@pytest.mark.parametrize("unit_diagonal", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+def test_solve_triangular_matches_scipy(lower, trans, unit_diagonal, dtype):
+    rng = np.random.default_rng(1)
+    a = _random(rng, (8, 8), dtype) + 4 * np.eye(8)
+    b = _random(rng, (8, 3), dtype)
+    x = la.solve_triangular(
+        nm.asarray(a), nm.asarray(b), lower=lower, trans=trans, unit_diagonal=unit_diagonal
+    )
+    ref = sla.solve_triangular(a, b, lower=lower, trans=trans, unit_diagonal=unit_diagonal)
+    np.testing.assert_allclose(x.numpy(), ref, rtol=1e-10, atol=1e-12)
+
+
+def test_solve_triangular_batched():
+    rng = np.random.default_rng(2)
+    a = np.tril(rng.standard_normal((3, 6, 6))) + 3 * np.eye(6)
+    b = rng.standard_normal((3, 6))
+    x = la.solve_triangular(nm.asarray(a), nm.asarray(b[0]), lower=True)
+    np.testing.assert_allclose(x.numpy(), np.linalg.solve(a, b[0]), rtol=1e-10)
+    x = la.solve_triangular(nm.asarray(a), nm.asarray(b[..., None]), lower=True)
+    np.testing.assert_allclose(x.numpy(), np.linalg.solve(a, b[..., None]), rtol=1e-10)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(6, 6), (3, 6, 6)])
+def test_inv_det_slogdet_match_numpy(dtype, shape):
+    rng = np.random.default_rng(3)
+    a = _random(rng, shape, dtype)
+    t = nm.asarray(a)
+    np.testing.assert_allclose(
+        la.inv(t).numpy(), np.linalg.inv(a), rtol=_tol(dtype) * 10, atol=_tol(dtype) * 10
+    )
+    np.testing.assert_allclose(la.det(t).numpy(), np.linalg.det(a), rtol=_tol(dtype) * 10)
+    sign, logabs = la.slogdet(t)
+    ref_sign, ref_log = np.linalg.slogdet(a)
+    np.testing.assert_allclose(sign.numpy(), ref_sign, rtol=_tol(dtype) * 10)
+    np.testing.assert_allclose(logabs.numpy(), ref_log, rtol=_tol(dtype) * 10)
+    assert la.det(t).dtype == np.linalg.det(a).dtype
+    assert logabs.dtype == ref_log.dtype
+
+
+def test_det_of_singular_is_zero_and_slogdet_minus_inf():
+    a = np.array([[1.0, 2.0], [2.0, 4.0]])
+    assert float(la.det(nm.asarray(a))) == np.linalg.det(a) == 0.0
+    sign, logabs = la.slogdet(nm.asarray(a))
+    assert float(sign) == 0.0 and float(logabs) == -np.inf
+
+
+@pytest.mark.parametrize("shape,b_shape", [((8, 4), (8,)), ((8, 4), (8, 2)), ((4, 8), (4, 2))])
+def test_lstsq_matches_numpy(shape, b_shape):
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal(shape)
+    b = rng.standard_normal(b_shape)
+    x, residuals, rank, s = la.lstsq(nm.asarray(a), nm.asarray(b))
+    rx, rres, rrank, rs = np.linalg.lstsq(a, b)
+    np.testing.assert_allclose(x.numpy(), rx, atol=1e-12)
+    np.testing.assert_allclose(residuals.numpy(), rres, atol=1e-12)
+    assert int(rank) == rrank
+    np.testing.assert_allclose(s.numpy(), rs)
+
+
+def test_lstsq_rank_deficient_and_batched():
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((6, 2)) @ rng.standard_normal((2, 4))
+    b = rng.standard_normal((6, 1))
+    x, residuals, rank, _ = la.lstsq(nm.asarray(a), nm.asarray(b))
+    rx, rres, rrank, _ = np.linalg.lstsq(a, b)
+    np.testing.assert_allclose(x.numpy(), rx, atol=1e-12)
+    assert int(rank) == rrank == 2 and residuals.shape == rres.shape == (0,)
+    stack = rng.standard_normal((3, 7, 3))
+    rhs = rng.standard_normal((3, 7, 2))
+    x, residuals, rank, s = la.lstsq(nm.asarray(stack), nm.asarray(rhs))
+    for i in range(3):
+        rx, rres, rrank, rs = np.linalg.lstsq(stack[i], rhs[i])
+        np.testing.assert_allclose(x.numpy()[i], rx, atol=1e-12)
+        np.testing.assert_allclose(residuals.numpy()[i], rres, atol=1e-12)
+        assert rank.numpy()[i] == rrank
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    batch=st.lists(st.integers(1, 3), max_size=2),
+    n=st.integers(1, 6),
+    k=st.integers(1, 3),
+    dtype=st.sampled_from([np.float32, np.float64, np.complex128]),
+    seed=st.integers(0, 2**16),
+)
+def test_property_solve_det_inv_agree_with_numpy(batch, n, k, dtype, seed):
+    rng = np.random.default_rng(seed)
+    a = _random(rng, (*batch, n, n), dtype) + 2 * n * np.eye(n, dtype=dtype)  # well-posed
+    b = _random(rng, (*batch, n, k), dtype)
+    t = nm.asarray(a)
+    tol = _tol(dtype) * 10
+    np.testing.assert_allclose(
+        la.solve(t, nm.asarray(b)).numpy(), np.linalg.solve(a, b), rtol=tol, atol=tol
+    )
+    np.testing.assert_allclose(la.det(t).numpy(), np.linalg.det(a), rtol=tol)
+    np.testing.assert_allclose(la.inv(t).numpy(), np.linalg.inv(a), rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (0, 3, 3), (2, 0, 0)])
+def test_empty_inputs_give_numpy_shapes(shape):
+    a = np.ones(shape)
+    b = np.ones((*shape[:-1], 1))
+    t, tb = nm.asarray(a), nm.asarray(b)
+    assert la.solve(t, tb).shape == np.linalg.solve(a, b).shape
+    assert la.inv(t).shape == np.linalg.inv(a).shape
+    np.testing.assert_array_equal(la.det(t).numpy(), np.linalg.det(a))
+    assert la.lu_factor(t).LU.shape == shape
+    assert la.lu_solve(la.lu_factor(t), tb).shape == b.shape
+    assert la.cholesky(t).shape == np.linalg.cholesky(a).shape
+    assert la.solve_triangular(t, tb).shape == b.shape
+    assert la.qr(t).R.shape == np.linalg.qr(a).R.shape

@@ -1,0 +1,153 @@
+"""eigh, svd, pinv, matrix_rank, cond and the norms against NumPy."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import scipy.linalg as sla
+
+import numeru.core as nm
+import numeru.linalg as la
+
+DTYPES = [np.float32, np.float64, np.complex64, np.complex128]
+
+
+def _random(rng, shape, dtype):
+    x = rng.standard_normal(shape)
+    if np.issubdtype(dtype, np.complexfloating):
+        x = x + 1j * rng.standard_normal(shape)
+    return x.astype(dtype)
+
+
+def _tol(dtype):
+    return 1e-4 if np.dtype(dtype) in (np.float32, np.complex64) else 1e-11
+
+
+@pytest.mark.parametrize("uplo", ["L", "U"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_eigh_matches_numpy(uplo, dtype):
+    rng = np.random.default_rng(0)
+    a = _random(rng, (3, 6, 6), dtype)
+    w, v = la.eigh(nm.asarray(a), uplo=uplo)
+    rw, rv = np.linalg.eigh(a, UPLO=uplo)
+    np.testing.assert_allclose(w.numpy(), rw, rtol=_tol(dtype), atol=_tol(dtype))
+    # Eigenvectors are unique up to a phase: compare |v^H rv|.
+    overlap = np.abs(np.einsum("...ij,...ij->...j", np.conj(v.numpy()), rv))
+    np.testing.assert_allclose(overlap, 1.0, atol=_tol(dtype) * 100)
+    np.testing.assert_allclose(
+        la.eigvalsh(nm.asarray(a), uplo=uplo).numpy(), rw, rtol=_tol(dtype), atol=_tol(dtype)
+    )
+
+
+@pytest.mark.parametrize("full_matrices", [True, False])
+@pytest.mark.parametrize("shape", [(6, 4), (4, 6), (2, 5, 5)])
+def test_svd_matches_numpy(full_matrices, shape):
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal(shape)
+    u, s, vh = la.svd(nm.asarray(a), full_matrices=full_matrices)
+    ru, rs, rvh = np.linalg.svd(a, full_matrices=full_matrices)
+    assert u.shape == ru.shape and vh.shape == rvh.shape
+    np.testing.assert_allclose(s.numpy(), rs, rtol=1e-12)
+    k = rs.shape[-1]
+    rebuilt = (u.numpy()[..., :k] * s.numpy()[..., None, :]) @ vh.numpy()[..., :k, :]
+    np.testing.assert_allclose(rebuilt, a, atol=1e-12)
+    np.testing.assert_allclose(la.svdvals(nm.asarray(a)).numpy(), rs, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+def test_pinv_matrix_rank_match_numpy_on_rank_deficient(dtype):
+    rng = np.random.default_rng(2)
+    a = _random(rng, (7, 3), dtype) @ _random(rng, (3, 5), dtype)
+    np.testing.assert_allclose(la.pinv(nm.asarray(a)).numpy(), np.linalg.pinv(a), atol=1e-10)
+    assert int(la.matrix_rank(nm.asarray(a))) == np.linalg.matrix_rank(a) == 3
+    h = a @ np.conj(a.T)
+    np.testing.assert_allclose(
+        la.pinv(nm.asarray(h), hermitian=True).numpy(),
+        np.linalg.pinv(h, hermitian=True),
+        atol=1e-10,
+    )
+    assert int(la.matrix_rank(nm.asarray(h), hermitian=True)) == 3
+    assert int(la.matrix_rank(nm.asarray(a), rtol=0.5)) == np.linalg.matrix_rank(a, rtol=0.5)
+
+
+def test_matrix_rank_hilbert_and_batches():
+    h = sla.hilbert(10)
+    assert int(la.matrix_rank(nm.asarray(h))) == np.linalg.matrix_rank(h)
+    stack = np.stack([np.eye(4), np.diag([1.0, 1.0, 0.0, 0.0])])
+    np.testing.assert_array_equal(la.matrix_rank(nm.asarray(stack)).numpy(), [4, 2])
+
+
+@pytest.mark.parametrize("p", [None, 2, -2, "fro", "nuc", 1, -1, math.inf, -math.inf])
+def test_cond_matches_numpy(p):
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((3, 5, 5))
+    np.testing.assert_allclose(la.cond(nm.asarray(a), p).numpy(), np.linalg.cond(a, p), rtol=1e-9)
+    h = sla.hilbert(10)
+    np.testing.assert_allclose(float(la.cond(nm.asarray(h), p)), np.linalg.cond(h, p), rtol=1e-3)
+
+
+def test_cond_of_singular_is_inf():
+    a = np.array([[1.0, 0.0], [0.0, 0.0]])
+    with np.errstate(divide="ignore"):
+        assert float(la.cond(nm.asarray(a))) == np.linalg.cond(a) == math.inf
+        assert float(la.cond(nm.asarray(a), 1)) == np.linalg.cond(a, 1) == math.inf
+        stack = np.stack([a, np.eye(2) * 2])
+        np.testing.assert_array_equal(
+            la.cond(nm.asarray(stack), 1).numpy(), np.linalg.cond(stack, 1)
+        )
+
+
+@pytest.mark.parametrize("ord", [2, 1, 0, 3, -1, 0.5, math.inf, -math.inf])
+@pytest.mark.parametrize("axis", [None, 0, 1, (0, 1)])
+def test_vector_norm_matches_numpy(ord, axis):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((4, 5)) + 1j * rng.standard_normal((4, 5))
+    result = la.vector_norm(nm.asarray(x), axis=axis, ord=ord, keepdims=True)
+    flat = x.reshape(-1) if axis is None else x
+    ref_axis = None if axis is None else axis
+    if isinstance(axis, tuple) or axis is None:
+        ref = np.linalg.norm(flat.reshape(-1), ord=ord)
+        ref = np.full(result.shape, ref)
+    else:
+        ref = np.linalg.norm(x, ord=ord, axis=ref_axis, keepdims=True)
+    assert result.dtype == np.float64
+    np.testing.assert_allclose(result.numpy(), ref, rtol=1e-12)
+
+
+@pytest.mark.parametrize("ord", ["fro", "nuc", 1, -1, 2, -2, math.inf, -math.inf])
+def test_matrix_norm_and_norm_match_numpy(ord):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((3, 4, 5))
+    np.testing.assert_allclose(
+        la.matrix_norm(nm.asarray(x), ord=ord).numpy(),
+        np.linalg.norm(x, ord=ord, axis=(-2, -1)),
+        rtol=1e-12,
+    )
+    kept = la.matrix_norm(nm.asarray(x), ord=ord, keepdims=True)
+    assert kept.shape == (3, 1, 1)
+    np.testing.assert_allclose(
+        la.norm(nm.asarray(x), ord=ord, axis=(0, 2)).numpy(),
+        np.linalg.norm(x, ord=ord, axis=(0, 2)),
+        rtol=1e-12,
+    )
+    np.testing.assert_allclose(
+        la.norm(nm.asarray(x[0]), ord=ord).numpy(), np.linalg.norm(x[0], ord=ord), rtol=1e-12
+    )
+
+
+def test_norm_defaults_match_numpy():
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((3, 4, 5))
+    np.testing.assert_allclose(float(la.norm(nm.asarray(x))), np.linalg.norm(x))
+    np.testing.assert_allclose(la.norm(nm.asarray(x), axis=1).numpy(), np.linalg.norm(x, axis=1))
+    np.testing.assert_allclose(
+        la.norm(nm.asarray(x), axis=(0, 1), keepdims=True).numpy(),
+        np.linalg.norm(x, axis=(0, 1), keepdims=True),
+    )
+    np.testing.assert_allclose(
+        float(la.norm(nm.asarray(x[0, 0]), ord=1)), np.linalg.norm(x[0, 0], ord=1)
+    )
+    assert la.vector_norm(nm.asarray([3, 4])).dtype == np.float64
+    assert float(la.vector_norm(nm.asarray([3, 4]))) == 5.0

@@ -1,0 +1,189 @@
+"""Splitting data: ``train_test_split``, ``KFold``, ``StratifiedKFold`` (scikit-learn's API).
+
+Fold assignment without shuffling is exactly scikit-learn's; shuffled splits draw from the
+splitter's own generator (reproducible for a seed, a different stream than scikit-learn's).
+Outputs keep the input kind: NumPy arrays, Tensors (same device) or lists.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from numeru.core.errors import ShapeError, expected
+from numeru.core.tensor import Tensor
+from numeru.core.validation import to_numpy
+
+from ._rng import check_seed, fresh_seed, permutation
+
+
+def _n_samples(a: Any) -> int:
+    if isinstance(a, Tensor) or hasattr(a, "shape"):
+        return int(a.shape[0])
+    return len(a)
+
+
+def _take(a: Any, idx: np.ndarray) -> Any:
+    if isinstance(a, Tensor):
+        xp = a.device.backend.xp
+        index = idx if a.device.type == "cpu" else xp.asarray(idx)
+        return Tensor(a.data[index], a.device)
+    if hasattr(a, "iloc"):  # pandas
+        return a.iloc[idx]
+    if hasattr(a, "shape"):
+        return a[idx]
+    return [a[int(i)] for i in idx]
+
+
+def _sizes(n: int, test_size: Any, train_size: Any) -> tuple[int, int]:
+    def count(name: str, value: Any, ceil: bool) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, float):
+            if not 0 < value < 1:
+                raise expected(name, "a float in (0, 1) or an int in [1, n_samples)", value)
+            return math.ceil(value * n) if ceil else math.floor(value * n)
+        if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and \
+                0 < value < n:
+            return int(value)
+        raise expected(name, f"a float in (0, 1) or an int in [1, {n})", value)
+
+    n_test = count("test_size", test_size, True)
+    n_train = count("train_size", train_size, False)
+    if n_test is None and n_train is None:
+        n_test = math.ceil(0.25 * n)
+    if n_test is None:
+        n_test = n - n_train
+    if n_train is None:
+        n_train = n - n_test
+    if n_train + n_test > n or n_train == 0 or n_test == 0:
+        raise expected("test_size/train_size", f"sizes that fit in {n} samples and leave both "
+                       "sets non-empty", (train_size, test_size))
+    return n_train, n_test
+
+
+def train_test_split(*arrays: Any, test_size: Any = None, train_size: Any = None,
+                     random_state: int | None = None, shuffle: bool = True,
+                     stratify: Any = None) -> list[Any]:
+    """``[a_train, a_test, b_train, b_test, ...]`` with scikit-learn's size rules."""
+    if not arrays:
+        raise expected("arrays", "at least one array", "none")
+    n = _n_samples(arrays[0])
+    for i, a in enumerate(arrays):
+        if _n_samples(a) != n:
+            raise expected(f"arrays[{i}]", f"{n} samples (as arrays[0])", _n_samples(a),
+                           error=ShapeError)
+    n_train, n_test = _sizes(n, test_size, train_size)
+    seed = check_seed(random_state)
+    seed = fresh_seed() if seed is None else seed
+    if not shuffle:
+        if stratify is not None:
+            raise expected("stratify", "None when shuffle=False", "labels")
+        train, test = np.arange(n_train), np.arange(n_train, n_train + n_test)
+    elif stratify is None:
+        order = permutation(n, seed, 0)
+        test, train = order[:n_test], order[n_test:n_test + n_train]
+    else:
+        train, test = _stratified_split(np.asarray(to_numpy(stratify)), n_train, n_test, seed)
+    out: list[Any] = []
+    for a in arrays:
+        out.extend([_take(a, train), _take(a, test)])
+    return out
+
+
+def _stratified_split(y: np.ndarray, n_train: int, n_test: int,
+                      seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each class contributes to the test set in proportion to its size (largest remainders)."""
+    classes, y_idx = np.unique(y, return_inverse=True)
+    counts = np.bincount(y_idx)
+    if counts.min() < 2:
+        raise expected("stratify", "at least 2 members in every class", int(counts.min()))
+    exact = counts * n_test / y.shape[0]
+    per_class = np.floor(exact).astype(int)
+    for k in np.argsort(-(exact - per_class), kind="stable")[: n_test - per_class.sum()]:
+        per_class[k] += 1
+    train, test = [], []
+    for k in range(classes.size):
+        members = np.flatnonzero(y_idx == k)
+        members = members[permutation(members.size, seed, k + 1)]
+        test.append(members[:per_class[k]])
+        train.append(members[per_class[k]:])
+    train_all = np.concatenate(train)
+    test_all = np.concatenate(test)
+    train_all = train_all[permutation(train_all.size, seed, 0)][:n_train]
+    return train_all, test_all[permutation(test_all.size, seed, classes.size + 1)]
+
+
+class KFold:
+    """K consecutive folds (shuffled first when asked); the first n % k folds get one more."""
+
+    def __init__(self, n_splits: int = 5, *, shuffle: bool = False,
+                 random_state: int | None = None) -> None:
+        if isinstance(n_splits, bool) or not isinstance(n_splits, int) or n_splits < 2:
+            raise expected("n_splits", "an integer >= 2", n_splits)
+        self.n_splits = n_splits
+        self.shuffle = bool(shuffle)
+        self.random_state = check_seed(random_state)
+
+    def get_n_splits(self, X: Any = None, y: Any = None, groups: Any = None) -> int:
+        return self.n_splits
+
+    def _test_folds(self, n: int, y: Any) -> np.ndarray:
+        order = permutation(n, self._seed(), 0) if self.shuffle else np.arange(n)
+        sizes = np.full(self.n_splits, n // self.n_splits)
+        sizes[: n % self.n_splits] += 1
+        folds = np.empty(n, dtype=np.int64)
+        folds[order] = np.repeat(np.arange(self.n_splits), sizes)
+        return folds
+
+    def _seed(self) -> int:
+        if self.random_state is None:
+            self.random_state = fresh_seed()
+        return self.random_state
+
+    def split(self, X: Any, y: Any = None, groups: Any = None) -> Iterator[tuple[np.ndarray,
+                                                                                np.ndarray]]:
+        n = _n_samples(X)
+        if n < self.n_splits:
+            raise expected("X", f"at least n_splits={self.n_splits} samples", n,
+                           error=ShapeError)
+        folds = self._test_folds(n, y)
+        for k in range(self.n_splits):
+            yield np.flatnonzero(folds != k), np.flatnonzero(folds == k)
+
+
+class StratifiedKFold(KFold):
+    """Folds that keep each class's proportion; without shuffling, scikit-learn's exact
+    assignment (classes in order of first appearance, dealt round-robin)."""
+
+    def split(self, X: Any, y: Any = None, groups: Any = None) -> Iterator[tuple[np.ndarray,
+                                                                                np.ndarray]]:
+        if y is None:
+            raise expected("y", "class labels to stratify on", None)
+        yield from super().split(X, y, groups)
+
+    def _test_folds(self, n: int, y: Any) -> np.ndarray:
+        labels = np.asarray(to_numpy(y))
+        if labels.shape[0] != n:
+            raise expected("y", f"{n} labels (one per sample)", labels.shape[0],
+                           error=ShapeError)
+        _, first_index, inverse = np.unique(labels, return_index=True, return_inverse=True)
+        _, class_order = np.unique(first_index, return_inverse=True)
+        encoded = class_order[inverse.reshape(-1)]
+        n_classes = first_index.shape[0]
+        if np.bincount(encoded).max() < self.n_splits:
+            raise expected("n_splits", "at most the size of the largest class",
+                           self.n_splits)
+        ordered = np.sort(encoded)
+        allocation = np.asarray([np.bincount(ordered[i::self.n_splits], minlength=n_classes)
+                                 for i in range(self.n_splits)])
+        folds = np.empty(n, dtype=np.int64)
+        for k in range(n_classes):
+            for_class = np.arange(self.n_splits).repeat(allocation[:, k])
+            if self.shuffle:
+                for_class = for_class[permutation(for_class.size, self._seed(), k)]
+            folds[encoded == k] = for_class
+        return folds

@@ -1,0 +1,174 @@
+"""Brute-force neighbour search.
+
+CPU (NumPy data), euclidean and cosine: the distance matrix is never formed. One parallel
+Numba kernel computes the dot products tile by tile (single-threaded BLAS GEMM per tile, the
+tiles stay in cache) and offers each reduced distance (``|x|^2 - 2 q.x``) to a per-query
+(distance, index) heap; ``|q|^2`` is added at the end. Memory stays bounded, one kernel
+launch per call (launch overhead matters on a busy machine), no row is ever sorted.
+Manhattan / Chebyshev / Minkowski(p) use a fused Numba kernel (distances and heap together).
+
+Other backends (GPU): the same blocked GEMM written against the array namespace ``xp``,
+followed by a stable argsort per row (ties to the lower index, as on the CPU).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from threadpoolctl import threadpool_limits
+
+from numeru.core.parallel import numba_threads
+
+from ._distances import EUCLIDEAN, rdist
+from ._heap import heap_push, heap_sort
+
+# Elements of one block of the distance matrix (float64): 4 Mi elements = 32 MiB.
+BLOCK_ELEMENTS = 1 << 22
+
+
+@njit(cache=True, parallel=True)
+def _gemm_knn(Q, X, sq_x, k, cosine, heap_d, heap_i):
+    """Fused GEMM + top-k: each thread takes a chunk of queries and walks the points in
+    tiles; a single-threaded BLAS GEMM per tile (the caller limits BLAS to one thread, so
+    threads do not oversubscribe) gives q.x, and the reduced distances (|x|^2 - 2 q.x, or
+    1 - q.x for cosine) go straight into per-query heaps while the tile is in cache. The
+    distance matrix is never stored."""
+    m = Q.shape[0]
+    n = X.shape[0]
+    n_chunks = (m + QUERY_CHUNK - 1) // QUERY_CHUNK
+    for c in prange(n_chunks):
+        q0 = c * QUERY_CHUNK
+        q1 = min(m, q0 + QUERY_CHUNK)
+        Qc = Q[q0:q1]
+        for ps in range(0, n, POINT_TILE):
+            pe = min(n, ps + POINT_TILE)
+            G = np.dot(Qc, X[ps:pe].T)
+            for r in range(q1 - q0):
+                dist = heap_d[q0 + r]
+                ind = heap_i[q0 + r]
+                for j in range(pe - ps):
+                    v = 1.0 - G[r, j] if cosine else sq_x[ps + j] - 2.0 * G[r, j]
+                    if v < dist[0] or (v == dist[0] and ps + j < ind[0]):
+                        heap_push(dist, ind, v, ps + j)
+    for i in prange(m):
+        heap_sort(heap_d[i], heap_i[i])
+
+
+# Queries per parallel task and points per tile: a 256 x 256 tile of q.x is 512 KiB, read
+# by the heap loop while it is still in cache (scikit-learn's pairwise reductions do the same).
+QUERY_CHUNK = 256
+POINT_TILE = 256
+
+
+@njit(cache=True, parallel=True)
+def _fused_knn(X, Q, k, code, p):
+    m = Q.shape[0]
+    out_d = np.empty((m, k))
+    out_i = np.empty((m, k), np.int64)
+    for q in prange(m):
+        dist = np.full(k, np.inf)
+        ind = np.full(k, np.iinfo(np.int64).max)
+        for j in range(X.shape[0]):
+            v = rdist(code, p, Q, q, X, j)
+            if v < dist[0]:
+                heap_push(dist, ind, v, j)
+        heap_sort(dist, ind)
+        out_d[q] = dist
+        out_i[q] = ind
+    return out_d, out_i
+
+
+@njit(cache=True, parallel=True)
+def _fused_radius_count(X, Q, r, code, p):
+    counts = np.zeros(Q.shape[0], np.int64)
+    for q in prange(Q.shape[0]):
+        c = 0
+        for j in range(X.shape[0]):
+            if rdist(code, p, Q, q, X, j) <= r:
+                c += 1
+        counts[q] = c
+    return counts
+
+
+@njit(cache=True, parallel=True)
+def _fused_radius_fill(X, Q, r, code, p, offsets, out_i, out_d):
+    for q in prange(Q.shape[0]):
+        at = offsets[q]
+        for j in range(X.shape[0]):
+            v = rdist(code, p, Q, q, X, j)
+            if v <= r:
+                out_i[at] = j
+                out_d[at] = v
+                at += 1
+
+
+def gemm_block(xp, Qb, X, sq_x, cosine):
+    """Reduced distances of a query block to all points: squared euclidean or cosine distance."""
+    dots = Qb @ X.T
+    if cosine:
+        return 1.0 - dots  # both sides already normalised
+    sq_q = xp.sum(Qb * Qb, axis=1)
+    D = sq_q[:, None] - 2.0 * dots + sq_x[None, :]
+    return xp.maximum(D, 0.0) if xp is not np else np.maximum(D, 0.0, out=D)
+
+
+def knn(xp, X, Q, k, code, p, cosine):
+    """(reduced distances, indices) of the k nearest points, ascending, ties to lower index."""
+    m, n = Q.shape[0], X.shape[0]
+    if xp is np and not cosine and code != EUCLIDEAN:
+        numba_threads()
+        return _fused_knn(X, Q, k, code, float(p))
+    sq_x = None if cosine else xp.sum(X * X, axis=1)
+    block = max(1, BLOCK_ELEMENTS // max(n, 1))
+    if xp is np:
+        numba_threads()
+        heap_d = np.full((m, k), np.inf)
+        heap_i = np.full((m, k), np.iinfo(np.int64).max, np.int64)
+        sq = np.zeros(n) if cosine else sq_x
+        with threadpool_limits(1):
+            _gemm_knn(np.ascontiguousarray(Q), np.ascontiguousarray(X), sq, k, cosine, heap_d,
+                      heap_i)
+        if not cosine:
+            # |q|^2 does not change the order; add it back for the distances.
+            heap_d += np.einsum("ij,ij->i", Q, Q)[:, None]
+            np.maximum(heap_d, 0.0, out=heap_d)
+        return heap_d, heap_i
+    parts_d, parts_i = [], []
+    for s in range(0, m, block):
+        D = gemm_block(xp, Q[s:s + block], X, sq_x, cosine)
+        order = xp.argsort(D, axis=1, stable=True)[:, :k]
+        parts_i.append(order)
+        parts_d.append(xp.take_along_axis(D, order, axis=1))
+    return xp.concat(parts_d, axis=0), xp.concat(parts_i, axis=0)
+
+
+def radius(xp, X, Q, r_reduced, code, p, cosine):
+    """CSR (offsets, indices, reduced distances) of all points within the radius, by index."""
+    m, n = Q.shape[0], X.shape[0]
+    if xp is np and not cosine and code != EUCLIDEAN:
+        numba_threads()
+        counts = _fused_radius_count(X, Q, r_reduced, code, float(p))
+        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        out_i = np.empty(offsets[-1], np.int64)
+        out_d = np.empty(offsets[-1])
+        _fused_radius_fill(X, Q, r_reduced, code, float(p), offsets, out_i, out_d)
+        return offsets, out_i, out_d
+    sq_x = None if cosine else xp.sum(X * X, axis=1)
+    block = max(1, BLOCK_ELEMENTS // max(n, 1))
+    counts, indices, dists = [], [], []
+    for s in range(0, m, block):
+        D = gemm_block(xp, Q[s:s + block], X, sq_x, cosine)
+        D = np.asarray(D) if xp is np else _host(D)
+        rows, cols = np.nonzero(D <= r_reduced)
+        counts.append(np.bincount(rows, minlength=D.shape[0]))
+        indices.append(cols)
+        dists.append(D[rows, cols])
+    offsets = np.concatenate([[0], np.cumsum(np.concatenate(counts))]).astype(np.int64)
+    return offsets, np.concatenate(indices).astype(np.int64), np.concatenate(dists)
+
+
+def _host(a):
+    from .._classic_utils import to_host
+
+    return to_host(a)

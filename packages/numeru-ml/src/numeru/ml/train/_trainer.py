@@ -1,0 +1,229 @@
+"""Trainer: the fit loop for any model that exposes a loss on a batch.
+
+The model protocol (numeru-dl modules follow it; ``LinearModule`` here is a small example):
+- ``parameters()``: the Tensors to optimise;
+- ``batch_loss(batch)``: the loss of one batch. If the returned value has ``backward()``
+  (numeru-dl autograd), the trainer calls it; otherwise the model has already filled each
+  parameter's ``.grad`` (models with analytic gradients);
+- optional ``state_dict()`` / ``load_state_dict()`` (else the parameters are saved by
+  position), ``train()`` / ``eval()``, and ``eval_loss(batch)`` for validation.
+
+Exact resume: a checkpoint holds the parameters, the optimizer and scheduler states, the data
+loader's position (epoch, batch), the epoch's running sums, the callbacks' states and the
+history. Shuffling is a function of (seed, epoch) and every update is deterministic, so a run
+resumed from a checkpoint ends with bit-identical weights to an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from numeru.core.errors import expected
+from numeru.core.tensor import Tensor
+
+from ..optim import clip_grad_norm_
+from ..optim._optimizer import Optimizer
+from ._callbacks import Callback, LRSchedulerCallback, ModelCheckpoint
+from ._history import History
+
+CHECKPOINT_FORMAT = "numeru.ml.train/checkpoint-1"
+
+
+def _progress(total: int, enabled: bool, desc: str) -> Any:
+    if not enabled:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # tqdm is optional: no bar without it
+        return None
+    return tqdm(total=total, desc=desc, leave=False, dynamic_ncols=True)
+
+
+class Trainer:
+    """``Trainer(model, optimizer, ...).fit(train_loader, val_loader)`` -> History."""
+
+    def __init__(self, model: Any, optimizer: Optimizer, *, epochs: int = 10,
+                 scheduler: Any = None, scheduler_interval: str = "epoch",
+                 monitor: str = "val_loss", callbacks: Iterable[Callback] = (),
+                 metrics: dict[str, Callable[[Any, Any], float]] | None = None,
+                 clip_grad_norm: float | None = None, progress: bool = True) -> None:
+        if not hasattr(model, "parameters") or not hasattr(model, "batch_loss"):
+            raise expected("model", "an object with parameters() and batch_loss(batch)",
+                           type(model).__name__)
+        if not isinstance(optimizer, Optimizer):
+            raise expected("optimizer", "a numeru.ml.optim Optimizer", type(optimizer).__name__)
+        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+            raise expected("epochs", "a positive integer", epochs)
+        self.model, self.optimizer, self.epochs = model, optimizer, epochs
+        self.metrics = dict(metrics or {})
+        self.clip_grad_norm = clip_grad_norm
+        self.progress = progress
+        own = [LRSchedulerCallback(scheduler, interval=scheduler_interval, monitor=monitor)] \
+            if scheduler is not None else []
+        given = list(callbacks)
+        for i, c in enumerate(given):
+            if not isinstance(c, Callback):
+                raise expected(f"callbacks[{i}]", "a Callback", type(c).__name__)
+        # checkpoints run last, so that they capture the state every other callback left
+        self.callbacks = own + [c for c in given if not isinstance(c, ModelCheckpoint)] + \
+            [c for c in given if isinstance(c, ModelCheckpoint)]
+        self.history = History()
+        self.global_step = 0
+        self.epoch = 0
+        self.stop_training = False
+        self._resume_point = (0, 0)
+        self._running = [0.0, 0]  # the epoch's loss sum and batch count so far
+        self._loader: Any = None
+
+    # -- model state --------------------------------------------------------------------------
+    def _params(self) -> list[Tensor]:
+        return list(self.model.parameters())
+
+    def model_state(self, copy: bool = False) -> dict[str, Any]:
+        if hasattr(self.model, "state_dict"):
+            state = dict(self.model.state_dict())
+        else:
+            state = {str(i): p for i, p in enumerate(self._params())}
+        if copy:
+            state = {k: (Tensor(v.data.copy(), v.device) if isinstance(v, Tensor) else v)
+                     for k, v in state.items()}
+        return state
+
+    def load_model_state(self, state: dict[str, Any]) -> None:
+        if hasattr(self.model, "load_state_dict"):
+            self.model.load_state_dict(state)
+            return
+        params = self._params()
+        if len(state) != len(params):
+            raise expected("checkpoint['model']", f"{len(params)} parameters", len(state))
+        for i, p in enumerate(params):
+            value = state[str(i)]
+            host = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
+            p.data[...] = Tensor(np.ascontiguousarray(host), "cpu").to(p.device).data
+
+    # -- checkpoints ----------------------------------------------------------------------------
+    def save_checkpoint(self, path: str | os.PathLike[str]) -> None:
+        """Everything a resumed run needs, written atomically with ``nm.save``."""
+        import numeru.core as nm
+
+        epoch, batch = self._resume_point
+        state = {
+            "format": CHECKPOINT_FORMAT,
+            "model": self.model_state(),
+            "optimizer": self.optimizer.state_dict(),
+            "callbacks": [c.state_dict() for c in self.callbacks],
+            "history": self.history.state_dict(),
+            "position": {"epoch": epoch, "batch": batch, "global_step": self.global_step,
+                         "loss_sum": self._running[0], "loss_count": self._running[1]},
+            "loader": None if self._loader is None else self._loader.state_dict(),
+        }
+        nm.save(state, path)
+
+    def _restore(self, path: str | os.PathLike[str]) -> None:
+        import numeru.core as nm
+
+        state = nm.load(path)
+        if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
+            raise expected("resume_from", f"a checkpoint written by Trainer "
+                           f"({CHECKPOINT_FORMAT})", os.fspath(path))
+        self.load_model_state(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        if len(state["callbacks"]) != len(self.callbacks):
+            raise expected("callbacks", f"{len(state['callbacks'])} callbacks (as when the "
+                           "checkpoint was written)", len(self.callbacks))
+        for callback, saved in zip(self.callbacks, state["callbacks"], strict=True):
+            callback.load_state_dict(saved)
+        self.history = History(state["history"])
+        position = state["position"]
+        self._resume_point = (int(position["epoch"]), int(position["batch"]))
+        self.global_step = int(position["global_step"])
+        self._running = [float(position["loss_sum"]), int(position["loss_count"])]
+        self._saved_loader = state["loader"]
+
+    # -- the loop -------------------------------------------------------------------------------
+    def _step(self, batch: Any) -> float:
+        self.optimizer.zero_grad()
+        loss = self.model.batch_loss(batch)
+        if hasattr(loss, "backward"):
+            loss.backward()
+        if self.clip_grad_norm is not None:
+            clip_grad_norm_(self._params(), self.clip_grad_norm)
+        self.optimizer.step()
+        return float(loss)
+
+    def _evaluate(self, loader: Any) -> float:
+        total, count = 0.0, 0
+        evaluate = getattr(self.model, "eval_loss", self.model.batch_loss)
+        for batch in loader:
+            total += float(evaluate(batch))
+            count += 1
+        return total / max(count, 1)
+
+    def _mode(self, name: str) -> None:
+        switch = getattr(self.model, name, None)
+        if callable(switch):
+            switch()
+
+    def fit(self, train_loader: Any, val_loader: Any = None, *,
+            resume_from: str | os.PathLike[str] | None = None) -> History:
+        """Train for ``epochs`` epochs (or until a callback stops it); returns the History."""
+        self._loader = train_loader
+        self._saved_loader = None
+        if resume_from is not None:
+            self._restore(resume_from)
+            if self._saved_loader is not None and hasattr(train_loader, "load_state_dict"):
+                train_loader.load_state_dict(self._saved_loader)
+        start_epoch, start_batch = self._resume_point
+        if hasattr(train_loader, "resume_at"):
+            train_loader.resume_at(start_epoch, start_batch)
+        elif start_batch:
+            raise expected("train_loader", "a DataLoader that can resume mid-epoch "
+                           "(resume_at)", type(train_loader).__name__)
+        self.stop_training = False
+        for c in self.callbacks:
+            c.on_train_begin(self)
+        for epoch in range(start_epoch, self.epochs):
+            self.epoch = epoch
+            if epoch != start_epoch or start_batch == 0:
+                self._running = [0.0, 0]
+            for c in self.callbacks:
+                c.on_epoch_begin(self, epoch)
+            self._mode("train")
+            bar = _progress(len(train_loader), self.progress, f"epoch {epoch + 1}/{self.epochs}")
+            if bar is not None and self._running[1]:
+                bar.update(self._running[1])
+            for batch in train_loader:
+                loss = self._step(batch)
+                self.global_step += 1
+                self._running[0] += loss
+                self._running[1] += 1
+                self._resume_point = (epoch, self._running[1])
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{loss:.4g}")
+                for c in self.callbacks:
+                    c.on_batch_end(self, self.global_step, loss)
+            if bar is not None:
+                bar.close()
+            logs = {"loss": self._running[0] / max(self._running[1], 1),
+                    "lr": float(self.optimizer.param_groups[0]["lr"])}
+            if val_loader is not None:
+                self._mode("eval")
+                logs["val_loss"] = self._evaluate(val_loader)
+            for name, metric in self.metrics.items():
+                logs[name] = float(metric(self.model, val_loader if val_loader is not None
+                                          else train_loader))
+            self.history.log(epoch, logs)
+            self._resume_point = (epoch + 1, 0)  # a checkpoint from here resumes next epoch
+            self._running = [0.0, 0]
+            for c in self.callbacks:
+                c.on_epoch_end(self, epoch, logs)
+            if self.stop_training:
+                break
+        for c in self.callbacks:
+            c.on_train_end(self)
+        return self.history

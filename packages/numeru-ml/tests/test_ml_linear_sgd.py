@@ -1,0 +1,123 @@
+"""SGDRegressor / SGDClassifier against scikit-learn (same optimum; a different random
+stream, so iterates differ: compared within the tolerance SGD reaches)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn import linear_model as sk
+from sklearn.datasets import load_iris, make_classification, make_regression
+from sklearn.preprocessing import StandardScaler
+
+import numeru.core as nm
+from numeru.core.errors import ConvergenceWarning
+from numeru.ml import SGDClassifier, SGDRegressor
+
+X_REG, Y_REG = make_regression(2000, 8, noise=1.0, random_state=0)
+IRIS = load_iris(return_X_y=True)
+IRIS = (StandardScaler().fit_transform(IRIS[0]), IRIS[1])
+
+
+@pytest.mark.parametrize("kwargs", [
+    {},
+    {"penalty": "elasticnet", "l1_ratio": 0.5},
+    {"penalty": "l1"},
+    {"loss": "huber", "epsilon": 1.0, "learning_rate": "adaptive"},
+    {"loss": "epsilon_insensitive", "epsilon": 0.01, "learning_rate": "constant",
+     "eta0": 0.001},
+    {"loss": "squared_epsilon_insensitive", "epsilon": 0.01},
+    {"early_stopping": True},
+    {"average": True},
+])
+def test_regressor_reaches_sklearns_solution(kwargs: dict) -> None:
+    ours = SGDRegressor(random_state=0, **kwargs).fit(X_REG, Y_REG)
+    ref = sk.SGDRegressor(random_state=0, **kwargs).fit(X_REG, Y_REG)
+    scale = np.abs(ref.coef_).max()
+    assert np.abs(ours.coef_ - ref.coef_).max() < 0.02 * scale
+    assert ours.score(X_REG, Y_REG) == pytest.approx(ref.score(X_REG, Y_REG), abs=2e-3)
+
+
+def test_regressor_matches_the_exact_ridge_solution_with_small_constant_steps() -> None:
+    from sklearn.linear_model import Ridge
+
+    n = X_REG.shape[0]
+    alpha = 1e-3
+    ours = SGDRegressor(alpha=alpha, learning_rate="constant", eta0=1e-4, max_iter=300,
+                        tol=None, random_state=0).fit(X_REG, Y_REG)
+    # SGD's objective: mean squared error / 2 + alpha / 2 ||w||^2 = Ridge with alpha * n
+    ref = Ridge(alpha=alpha * n).fit(X_REG, Y_REG)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=2e-3)
+
+
+@pytest.mark.parametrize("loss", ["hinge", "log_loss", "modified_huber", "squared_hinge",
+                                  "perceptron"])
+@pytest.mark.parametrize("penalty", ["l2", "elasticnet"])
+def test_classifier_iterates_equal_sklearns_without_shuffling(loss: str, penalty: str) -> None:
+    """Without shuffling both visit samples in order: the same algorithm gives the same
+    weights (one-vs-all over three classes, default 'optimal' schedule, tol stopping)."""
+    X, y = make_classification(600, 6, n_informative=4, n_classes=3, n_clusters_per_class=1,
+                               class_sep=2.0, random_state=1)
+    X = StandardScaler().fit_transform(X)
+    kwargs = {"loss": loss, "penalty": penalty, "shuffle": False, "alpha": 1e-3}
+    ours = SGDClassifier(**kwargs).fit(X, y)
+    ref = sk.SGDClassifier(**kwargs).fit(X, y)
+    assert ours.coef_.shape == ref.coef_.shape == (3, 6)
+    assert ours.n_iter_ == ref.n_iter_
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-7, atol=1e-9 * np.abs(
+        ref.coef_).max())
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=1e-7, atol=1e-9)
+    np.testing.assert_array_equal(ours.predict(X), ref.predict(X))
+    if loss in ("log_loss", "modified_huber"):
+        np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-8)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"penalty": "l1", "learning_rate": "invscaling"},
+    {"loss": "huber", "learning_rate": "adaptive"},
+    {"loss": "epsilon_insensitive", "learning_rate": "constant", "eta0": 0.001},
+    {"average": 10},
+])
+def test_regressor_iterates_equal_sklearns_without_shuffling(kwargs: dict) -> None:
+    ours = SGDRegressor(shuffle=False, **kwargs).fit(X_REG, Y_REG)
+    ref = sk.SGDRegressor(shuffle=False, **kwargs).fit(X_REG, Y_REG)
+    assert ours.n_iter_ == ref.n_iter_
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-8)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=1e-8)
+
+
+def test_binary_log_loss_proba_matches_sigmoid_of_decision() -> None:
+    X, y = make_classification(500, 5, random_state=0)
+    ours = SGDClassifier(loss="log_loss", alpha=1e-3, random_state=0).fit(X, y)
+    ref = sk.SGDClassifier(loss="log_loss", alpha=1e-3, random_state=0).fit(X, y)
+    assert ours.coef_.shape == (1, 5)
+    d = ours.decision_function(X)
+    np.testing.assert_allclose(ours.predict_proba(X)[:, 1], 1 / (1 + np.exp(-d)))
+    assert ours.score(X, y) == pytest.approx(ref.score(X, y), abs=0.03)
+
+
+def test_partial_fit_equals_fit_epochs_with_the_same_seed() -> None:
+    X, y = IRIS
+    a = SGDClassifier(random_state=4, shuffle=False, tol=None, max_iter=5)
+    a.fit(X, y)
+    b = SGDClassifier(random_state=4, shuffle=False)
+    for _ in range(5):
+        b.partial_fit(X, y, classes=np.unique(y))
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-12)
+    r = SGDRegressor(random_state=0, shuffle=False, tol=None, max_iter=3).fit(X_REG, Y_REG)
+    s = SGDRegressor(random_state=0, shuffle=False)
+    for _ in range(3):
+        s.partial_fit(X_REG, Y_REG)
+    np.testing.assert_allclose(r.coef_, s.coef_, rtol=1e-12)
+
+
+def test_reproducible_for_a_seed_tensor_io_and_warning() -> None:
+    a = SGDRegressor(random_state=7).fit(nm.asarray(X_REG), nm.asarray(Y_REG))
+    b = SGDRegressor(random_state=7).fit(X_REG, Y_REG)
+    assert isinstance(a.coef_, nm.Tensor)
+    np.testing.assert_array_equal(a.coef_.numpy(), b.coef_)
+    with pytest.warns(ConvergenceWarning, match="max_iter"):
+        SGDRegressor(max_iter=1, random_state=0).fit(X_REG, Y_REG)
+    with pytest.raises(ValueError, match="loss"):
+        SGDRegressor(loss="hinge").fit(X_REG, Y_REG)
+    with pytest.raises(ValueError, match="classes"):
+        SGDClassifier().partial_fit(*IRIS)

@@ -1,0 +1,166 @@
+"""numeru.ml.metrics against sklearn.metrics (equal to 1e-12)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+sklearn = pytest.importorskip("sklearn")
+import sklearn.metrics as skm  # noqa: E402
+
+import numeru.core as nm  # noqa: E402
+import numeru.ml.metrics as M  # noqa: E402
+from numeru.core.errors import ShapeError, ValidationError  # noqa: E402
+
+TOL = {"rtol": 1e-12, "atol": 1e-12}
+
+
+@pytest.fixture(scope="module")
+def labels():
+    rng = np.random.default_rng(0)
+    t = rng.integers(0, 4, 300)
+    p = np.where(rng.random(300) < 0.6, t, rng.integers(0, 4, 300))
+    return t, p, rng.random(300), rng.dirichlet(np.ones(4), 300)
+
+
+def test_accuracy_and_confusion_matrix(labels):
+    t, p, w, _ = labels
+    assert M.accuracy_score(t, p) == pytest.approx(skm.accuracy_score(t, p), abs=1e-12)
+    assert M.accuracy_score(t, p, sample_weight=w) == pytest.approx(
+        skm.accuracy_score(t, p, sample_weight=w), abs=1e-12)
+    assert M.accuracy_score(t, p, normalize=False) == skm.accuracy_score(t, p, normalize=False)
+    np.testing.assert_array_equal(M.confusion_matrix(t, p), skm.confusion_matrix(t, p))
+    np.testing.assert_allclose(M.confusion_matrix(t, p, sample_weight=w),
+                               skm.confusion_matrix(t, p, sample_weight=w), **TOL)
+    for norm in ["true", "pred", "all"]:
+        np.testing.assert_allclose(M.confusion_matrix(t, p, normalize=norm),
+                                   skm.confusion_matrix(t, p, normalize=norm), **TOL)
+    np.testing.assert_array_equal(M.confusion_matrix(t, p, labels=[3, 0, 9]),
+                                  skm.confusion_matrix(t, p, labels=[3, 0, 9]))
+
+
+@pytest.mark.parametrize("average", [None, "micro", "macro", "weighted"])
+@pytest.mark.parametrize("metric", ["precision_score", "recall_score", "f1_score"])
+def test_precision_recall_f1_every_average(labels, average, metric):
+    t, p, w, _ = labels
+    for kwargs in [{}, {"sample_weight": w}, {"labels": [0, 2, 7]}]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ours = getattr(M, metric)(t, p, average=average, **kwargs)
+            ref = getattr(skm, metric)(t, p, average=average, **kwargs)
+        np.testing.assert_allclose(ours, ref, **TOL)
+
+
+def test_binary_fbeta_zero_division_and_strings(labels):
+    t, p, w, _ = labels
+    tb, pb = (t > 1).astype(int), (p > 1).astype(int)
+    assert M.f1_score(tb, pb) == pytest.approx(skm.f1_score(tb, pb), abs=1e-12)
+    assert M.precision_score(tb, pb, pos_label=0) == pytest.approx(
+        skm.precision_score(tb, pb, pos_label=0), abs=1e-12)
+    for beta in [0.5, 2.0]:
+        np.testing.assert_allclose(M.fbeta_score(t, p, beta=beta, average=None),
+                                   skm.fbeta_score(t, p, beta=beta, average=None), **TOL)
+    for zd in [0.0, 1.0, np.nan]:
+        a = M.precision_recall_fscore_support([0, 1, 1], [1, 1, 1], average=None,
+                                              zero_division=zd)
+        b = skm.precision_recall_fscore_support([0, 1, 1], [1, 1, 1], average=None,
+                                                zero_division=zd)
+        for x, y in zip(a, b):
+            np.testing.assert_allclose(x, y, **TOL)
+    with pytest.warns(M.UndefinedMetricWarning):
+        M.precision_score([0, 1, 1], [1, 1, 1], average=None)
+    ts = np.array(["cat", "dog", "eel", "fox"])[t]
+    ps = np.array(["cat", "dog", "eel", "fox"])[p]
+    assert M.f1_score(ts, ps, average="weighted") == pytest.approx(
+        skm.f1_score(ts, ps, average="weighted"), abs=1e-12)
+    with pytest.raises(ValidationError, match="average"):
+        M.f1_score(t, p)  # binary average on 4 classes
+    with pytest.raises(ShapeError, match="y_pred"):
+        M.accuracy_score(t, p[:-1])
+
+
+def test_classification_report_text_and_dict(labels):
+    t, p, w, _ = labels
+    assert M.classification_report(t, p, digits=4) == skm.classification_report(t, p, digits=4)
+    names = ["a", "b", "c"]
+    assert M.classification_report(t, p, labels=[0, 1, 2], target_names=names) == \
+        skm.classification_report(t, p, labels=[0, 1, 2], target_names=names)
+    ours = M.classification_report(t, p, output_dict=True, sample_weight=w)
+    ref = skm.classification_report(t, p, output_dict=True, sample_weight=w)
+    assert ours.keys() == ref.keys()
+    for key in ref:
+        if isinstance(ref[key], dict):
+            for k2 in ref[key]:
+                assert ours[key][k2] == pytest.approx(ref[key][k2], rel=1e-12)
+        else:
+            assert ours[key] == pytest.approx(ref[key], rel=1e-12)
+
+
+def test_log_loss(labels):
+    t, _, w, P = labels
+    assert M.log_loss(t, P) == pytest.approx(skm.log_loss(t, P), rel=1e-12)
+    assert M.log_loss(t, P, sample_weight=w) == pytest.approx(
+        skm.log_loss(t, P, sample_weight=w), rel=1e-12)
+    assert M.log_loss(t, P, normalize=False) == pytest.approx(
+        skm.log_loss(t, P, normalize=False), rel=1e-12)
+    tb = (t > 1).astype(int)
+    assert M.log_loss(tb, P[:, 0]) == pytest.approx(skm.log_loss(tb, P[:, 0]), rel=1e-12)
+    assert M.log_loss([1, 1], [[0.0, 1.0], [0.3, 0.7]], labels=[0, 1]) == pytest.approx(
+        skm.log_loss([1, 1], [[0.0, 1.0], [0.3, 0.7]], labels=[0, 1]), rel=1e-12)
+    with pytest.raises(ShapeError, match="y_proba"):
+        M.log_loss(t, P[:, :3])
+
+
+def test_roc_auc_binary_and_multiclass(labels):
+    t, _, w, P = labels
+    tb = (t > 1).astype(int)
+    s = np.random.default_rng(3).random(t.size) + 0.3 * tb
+    s[::7] = 0.5  # ties
+    assert M.roc_auc_score(tb, s) == pytest.approx(skm.roc_auc_score(tb, s), abs=1e-12)
+    assert M.roc_auc_score(tb, s, sample_weight=w) == pytest.approx(
+        skm.roc_auc_score(tb, s, sample_weight=w), abs=1e-12)
+    assert M.roc_auc_score(tb, s, max_fpr=0.3) == pytest.approx(
+        skm.roc_auc_score(tb, s, max_fpr=0.3), abs=1e-12)
+    for a, b in zip(M.roc_curve(tb, s), skm.roc_curve(tb, s)):
+        np.testing.assert_allclose(a, b, **TOL)
+    for multi in ["ovr", "ovo"]:
+        for average in ["macro", "weighted"]:
+            assert M.roc_auc_score(t, P, multi_class=multi, average=average) == pytest.approx(
+                skm.roc_auc_score(t, P, multi_class=multi, average=average), abs=1e-12)
+    assert M.roc_auc_score(t, P, multi_class="ovr", sample_weight=w) == pytest.approx(
+        skm.roc_auc_score(t, P, multi_class="ovr", sample_weight=w), abs=1e-12)
+    with pytest.raises(ValidationError, match="multi_class"):
+        M.roc_auc_score(t, P)
+
+
+@pytest.mark.parametrize("metric", ["mean_squared_error", "mean_absolute_error", "r2_score",
+                                    "root_mean_squared_error"])
+def test_regression_metrics(metric):
+    rng = np.random.default_rng(1)
+    y = rng.normal(size=(100, 3))
+    yp = y + rng.normal(size=(100, 3))
+    w = rng.random(100)
+    options = ["raw_values", "uniform_average", [0.2, 0.3, 0.5]]
+    if metric == "r2_score":
+        options.append("variance_weighted")
+    for multioutput in options:
+        for sw in [None, w]:
+            np.testing.assert_allclose(
+                getattr(M, metric)(y, yp, multioutput=multioutput, sample_weight=sw),
+                getattr(skm, metric)(y, yp, multioutput=multioutput, sample_weight=sw), **TOL)
+    np.testing.assert_allclose(getattr(M, metric)(y[:, 0], yp[:, 0]),
+                               getattr(skm, metric)(y[:, 0], yp[:, 0]), **TOL)
+    assert M.r2_score([1, 1, 1], [1, 1, 2]) == skm.r2_score([1, 1, 1], [1, 1, 2])
+    with pytest.raises(ShapeError, match="y_pred"):
+        getattr(M, metric)(y, yp[:, :2])
+
+
+def test_metrics_accept_tensors(labels):
+    t, p, _, _ = labels
+    assert M.accuracy_score(nm.asarray(t), nm.asarray(p)) == pytest.approx(
+        skm.accuracy_score(t, p), abs=1e-12)
+    y = np.linspace(0, 1, 20)
+    assert M.mean_squared_error(nm.asarray(y), nm.asarray(y ** 2)) == pytest.approx(
+        skm.mean_squared_error(y, y ** 2), abs=1e-15)

@@ -1,0 +1,177 @@
+"""numeru.ml.preprocessing against sklearn.preprocessing / sklearn.impute."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+sklearn = pytest.importorskip("sklearn")
+import sklearn.impute as ski  # noqa: E402
+import sklearn.preprocessing as skp  # noqa: E402
+
+import numeru.core as nm  # noqa: E402
+import numeru.ml.preprocessing as P  # noqa: E402
+from numeru.core.errors import ShapeError, ValidationError  # noqa: E402
+
+TOL = {"rtol": 1e-12, "atol": 1e-12}
+
+
+@pytest.fixture(scope="module")
+def X():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 5)) * [1, 10, 100, 0, 1] + [0, 5, -3, 7, 1]
+    X[:, 3] = 7.0  # a constant feature
+    return X
+
+
+@pytest.fixture(scope="module")
+def X_nan(X):
+    A = X.copy()
+    A[np.random.default_rng(1).random(A.shape) < 0.1] = np.nan
+    return A
+
+
+SCALERS = [("StandardScaler", {}), ("StandardScaler", {"with_mean": False}),
+           ("StandardScaler", {"with_std": False}), ("MinMaxScaler", {"feature_range": (-1, 2)}),
+           ("MinMaxScaler", {"clip": True}), ("RobustScaler", {}),
+           ("RobustScaler", {"quantile_range": (10.0, 90.0), "unit_variance": True}),
+           ("RobustScaler", {"with_centering": False})]
+
+
+@pytest.mark.parametrize("name,kwargs", SCALERS)
+@pytest.mark.parametrize("missing", [False, True])
+def test_scalers_equal_sklearn(X, X_nan, name, kwargs, missing):
+    data = X_nan if missing else X
+    ours = getattr(P, name)(**kwargs).fit(data)
+    ref = getattr(skp, name)(**kwargs).fit(data)
+    probe = data[:50] * 1.5
+    np.testing.assert_allclose(ours.transform(probe), ref.transform(probe), **TOL)
+    np.testing.assert_allclose(ours.inverse_transform(ours.transform(data)),
+                               ref.inverse_transform(ref.transform(data)), rtol=1e-12,
+                               atol=1e-10)
+
+
+def test_standard_scaler_weights_and_partial_fit(X, X_nan):
+    w = np.random.default_rng(2).random(X.shape[0])
+    ours = P.StandardScaler().fit(X, sample_weight=w)
+    ref = skp.StandardScaler().fit(X, sample_weight=w)
+    np.testing.assert_allclose(ours.mean_, ref.mean_, **TOL)
+    np.testing.assert_allclose(ours.var_, ref.var_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours.transform(X), ref.transform(X), rtol=1e-10, atol=1e-10)
+    ours, ref = P.StandardScaler(), skp.StandardScaler()
+    for chunk in np.array_split(X_nan, 3):
+        ours.partial_fit(chunk)
+        ref.partial_fit(chunk)
+    np.testing.assert_allclose(ours.transform(X_nan), ref.transform(X_nan), **TOL)
+    np.testing.assert_array_equal(ours.n_samples_seen_, ref.n_samples_seen_)
+    ours, ref = P.MinMaxScaler(), skp.MinMaxScaler()
+    for chunk in np.array_split(X, 3):
+        ours.partial_fit(chunk)
+        ref.partial_fit(chunk)
+    np.testing.assert_allclose(ours.transform(X), ref.transform(X), **TOL)
+
+
+def test_scalers_keep_tensors(X):
+    out = P.StandardScaler().fit(nm.asarray(X)).transform(nm.asarray(X))
+    assert isinstance(out, nm.Tensor)
+    np.testing.assert_allclose(out.numpy(), skp.StandardScaler().fit_transform(X), **TOL)
+    with pytest.raises(ValidationError, match="feature_range"):
+        P.MinMaxScaler(feature_range=(1, 0)).fit(X)
+    with pytest.raises(ShapeError, match="features"):
+        P.StandardScaler().fit(X).transform(X[:, :2])
+
+
+CATS = np.array([["a", "x", 1], ["b", "y", 2], ["a", "z", 1], ["c", "x", 3]], dtype=object)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"drop": "first"}, {"drop": "if_binary"},
+                                    {"drop": ["b", "y", 3]}, {"handle_unknown": "ignore"},
+                                    {"sparse_output": False}])
+def test_one_hot_encoder_equal(kwargs):
+    ours = P.OneHotEncoder(**kwargs).fit(CATS)
+    ref = skp.OneHotEncoder(**kwargs).fit(CATS)
+    a, b = ours.transform(CATS), ref.transform(CATS)
+    a = a.toarray() if hasattr(a, "toarray") else a
+    b = b.toarray() if hasattr(b, "toarray") else b
+    np.testing.assert_array_equal(a, b)
+    assert list(ours.get_feature_names_out()) == list(ref.get_feature_names_out())
+    np.testing.assert_array_equal(ours.inverse_transform(ours.transform(CATS)),
+                                  ref.inverse_transform(ref.transform(CATS)))
+    for x, y in zip(ours.categories_, ref.categories_):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_one_hot_unknown_and_integers():
+    unknown = np.array([["d", "x", 1]], dtype=object)
+    ours = P.OneHotEncoder(handle_unknown="ignore", sparse_output=False).fit(CATS)
+    ref = skp.OneHotEncoder(handle_unknown="ignore", sparse_output=False).fit(CATS)
+    np.testing.assert_array_equal(ours.transform(unknown), ref.transform(unknown))
+    with pytest.raises(ValidationError, match="categories"):
+        P.OneHotEncoder().fit(CATS).transform(unknown)
+    ints = np.random.default_rng(0).integers(0, 4, (50, 3))
+    np.testing.assert_array_equal(P.OneHotEncoder(sparse_output=False).fit_transform(ints),
+                                  skp.OneHotEncoder(sparse_output=False).fit_transform(ints))
+
+
+def test_label_encoder_equal():
+    y = np.array(["b", "a", "c", "a"])
+    ours, ref = P.LabelEncoder(), skp.LabelEncoder()
+    np.testing.assert_array_equal(ours.fit_transform(y), ref.fit_transform(y))
+    np.testing.assert_array_equal(ours.classes_, ref.classes_)
+    np.testing.assert_array_equal(ours.transform(["c", "a"]), ref.transform(["c", "a"]))
+    np.testing.assert_array_equal(ours.inverse_transform([2, 0]), ref.inverse_transform([2, 0]))
+    with pytest.raises(ValidationError, match="y"):
+        ours.transform(["z"])
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"degree": 3}, {"interaction_only": True},
+                                    {"include_bias": False}, {"degree": (2, 3)},
+                                    {"degree": 0}])
+def test_polynomial_features_equal(X, kwargs):
+    data = X[:, :3] / 10.0
+    ours = P.PolynomialFeatures(**kwargs).fit(data)
+    ref = skp.PolynomialFeatures(**kwargs).fit(data)
+    np.testing.assert_array_equal(ours.powers_, ref.powers_)
+    np.testing.assert_allclose(ours.transform(data), ref.transform(data), **TOL)
+    assert list(ours.get_feature_names_out(["a", "b", "c"])) == \
+        list(ref.get_feature_names_out(["a", "b", "c"]))
+
+
+IMPUTE = [{}, {"strategy": "median"}, {"strategy": "most_frequent"},
+          {"strategy": "constant", "fill_value": -1.0}, {"add_indicator": True},
+          {"keep_empty_features": True}, {"missing_values": 7.0}]
+
+
+@pytest.mark.parametrize("kwargs", IMPUTE)
+def test_simple_imputer_equal(X_nan, kwargs):
+    data = np.round(X_nan, 0)
+    data[:, 4] = np.nan  # an all-missing column
+    if kwargs.get("missing_values") == 7.0:
+        data = np.nan_to_num(data, nan=7.0)  # NaN is not allowed when it is not the marker
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = P.SimpleImputer(**kwargs).fit(data)
+        ref = ski.SimpleImputer(**kwargs).fit(data)
+        np.testing.assert_allclose(ours.transform(data), ref.transform(data), **TOL)
+
+
+def test_simple_imputer_strings():
+    S = np.array([["a", "x"], ["b", np.nan], [np.nan, "x"], ["a", "y"]], dtype=object)
+    for strategy in ["most_frequent", "constant"]:
+        ours = P.SimpleImputer(strategy=strategy).fit(S)
+        ref = ski.SimpleImputer(strategy=strategy).fit(S)
+        assert ours.transform(S).tolist() == ref.transform(S).tolist()
+    with pytest.raises(ValidationError, match="strategy"):
+        P.SimpleImputer(strategy="mean").fit(S)
+
+
+def test_preprocessing_save_and_load(tmp_path, X):
+    for model in [P.StandardScaler(), P.MinMaxScaler(), P.RobustScaler(),
+                  P.PolynomialFeatures(), P.SimpleImputer()]:
+        model.fit(X)
+        nm.save(model, tmp_path / "p.nmr")
+        np.testing.assert_allclose(nm.load(tmp_path / "p.nmr").transform(X), model.transform(X))
+    nm.save(P.LabelEncoder().fit(["b", "a"]), tmp_path / "le.nmr")
+    assert nm.load(tmp_path / "le.nmr").transform(["a", "b"]).tolist() == [0, 1]

@@ -1,0 +1,66 @@
+"""``numeru train CONFIG.toml`` and the ``ml`` demo section."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+from sklearn import linear_model as sk
+from sklearn.datasets import load_diabetes, load_iris
+
+import numeru.core as nm
+from numeru.core.cli import main
+
+
+def _write(tmp_path, text: str) -> str:
+    path = tmp_path / "train.toml"
+    path.write_text(text)
+    return str(path)
+
+
+def test_train_csv_with_header_writes_model_and_metrics(tmp_path) -> None:
+    X, y = load_diabetes(return_X_y=True)
+    header = ",".join([f"f{i}" for i in range(10)] + ["target"])
+    np.savetxt(tmp_path / "d.csv", np.c_[X, y], delimiter=",", header=header, comments="")
+    config = _write(tmp_path, '[model]\nname = "ridge"\nparams = { alpha = 0.5 }\n'
+                              '[data]\npath = "d.csv"\ntarget = "target"\ntest_size = 0\n'
+                              '[output]\nmodel = "ridge.nmr"\nmetrics = "m.json"\n')
+    assert main(["train", config]) == 0
+    model = nm.load(tmp_path / "ridge.nmr")
+    ref = sk.Ridge(alpha=0.5).fit(X, y)
+    np.testing.assert_allclose(model.coef_, ref.coef_, rtol=1e-8)
+    metrics = json.loads((tmp_path / "m.json").read_text())
+    assert metrics["train_r2"] == pytest.approx(ref.score(X, y), rel=1e-10)
+    assert metrics["n_train"] == 442
+
+
+def test_train_npy_and_nmr_classifier(tmp_path) -> None:
+    X, y = load_iris(return_X_y=True)
+    np.save(tmp_path / "iris.npy", np.c_[X, y])
+    nm.save({"X": X, "y": y}, tmp_path / "iris.nmr")
+    for data in ("iris.npy", "iris.nmr"):
+        config = _write(tmp_path, '[model]\nname = "logistic_regression"\n'
+                                  f'params = {{ max_iter = 500 }}\n[data]\npath = "{data}"\n'
+                                  'test_size = 0.3\n')
+        assert main(["train", config]) == 0
+        metrics = json.loads((tmp_path / "metrics.json").read_text())
+        assert metrics["n_test"] == 45 and metrics["test_accuracy"] > 0.85
+        assert nm.load(tmp_path / "model.nmr").coef_.shape == (3, 4)
+
+
+def test_train_reports_bad_configs(tmp_path, capsys) -> None:
+    assert main(["train", _write(tmp_path, "[model]\nname = 'nope'\n[data]\npath='x.csv'\n")]) == 1
+    assert "nope" in capsys.readouterr().err
+    assert main(["train", _write(tmp_path, "[model]\nname = 'ridge'\n[data]\npath='x.csv'\n")]) == 1
+    assert "data.path" in capsys.readouterr().err
+
+
+def test_demo_section_runs() -> None:
+    from numeru.ml.demo import section
+
+    out = io.StringIO()
+    section(out)
+    text = out.getvalue()
+    assert "Lasso" in text and "Trainer" in text

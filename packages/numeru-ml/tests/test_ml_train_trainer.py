@@ -1,0 +1,148 @@
+"""Trainer: convergence against a closed-form reference, callbacks, and exact resume."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression as SkLogistic
+from sklearn.linear_model import Ridge as SkRidge
+
+import numeru.core as nm
+from numeru.ml import optim
+from numeru.ml.data import DataLoader, TensorDataset
+from numeru.ml.train import (
+    Callback,
+    EarlyStopping,
+    History,
+    LinearModule,
+    MetricLogger,
+    ModelCheckpoint,
+    Trainer,
+)
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(120, 4))
+Y_REG = X @ np.array([1.0, -2.0, 0.5, 3.0]) + 0.3 + 0.1 * RNG.normal(size=120)
+Y_CLS = np.argmax(X[:, :3] + 0.3 * RNG.normal(size=(120, 3)), axis=1)
+
+
+def _loader(y: np.ndarray, seed: int = 0, batch_size: int = 16) -> DataLoader:
+    return DataLoader(TensorDataset(nm.asarray(X), nm.asarray(y)), batch_size=batch_size,
+                      shuffle=True, seed=seed)
+
+
+def test_full_batch_training_reaches_the_ridge_solution() -> None:
+    model = LinearModule(4, loss="squared_error", l2=0.01)
+    opt = optim.LBFGS(model.parameters(), max_iter=200, line_search_fn="strong_wolfe",
+                      tolerance_grad=1e-12, tolerance_change=1e-14)
+    batch = (nm.asarray(X), nm.asarray(Y_REG))
+    opt.step(lambda: model.batch_loss(batch))
+    # mean squared error / 2 + l2/2 ||w||^2 (bias free) = Ridge(alpha = l2 * n)
+    ref = SkRidge(alpha=0.01 * 120).fit(X, Y_REG)
+    np.testing.assert_allclose(model.weight.numpy()[0], ref.coef_, rtol=1e-6)
+    np.testing.assert_allclose(model.bias.numpy()[0], ref.intercept_, rtol=1e-6)
+
+
+def test_trainer_with_adam_reaches_the_logistic_optimum() -> None:
+    model = LinearModule(4, 3, loss="cross_entropy", l2=1.0 / 120)
+    opt = optim.Adam(model.parameters(), lr=0.1)
+    sched = optim.lr_scheduler.ExponentialLR(opt, gamma=0.99)
+    history = Trainer(model, opt, epochs=500, scheduler=sched, progress=False).fit(
+        DataLoader(TensorDataset(nm.asarray(X), nm.asarray(Y_CLS)), batch_size=120))
+    ref = SkLogistic(C=1.0, tol=1e-10, max_iter=1000).fit(X, Y_CLS)
+    # the direction that shifts every class equally is only curved by the tiny L2 term and
+    # converges slowly: compare centred coefficients and the probabilities
+    w = model.weight.numpy()
+    np.testing.assert_allclose(w - w.mean(axis=0), ref.coef_ - ref.coef_.mean(axis=0),
+                               atol=5e-3)
+    z = X @ w.T + model.bias.numpy()
+    proba = np.exp(z - z.max(axis=1, keepdims=True))
+    proba /= proba.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(proba, ref.predict_proba(X), atol=2e-3)
+    assert history["loss"][-1] < history["loss"][0]
+    assert history["lr"][1] == pytest.approx(0.1 * 0.99)
+
+
+class Crash(Callback):
+    """Simulates a killed process: raises after a given optimizer step."""
+
+    def __init__(self, at_step: int | None) -> None:
+        self.at_step = at_step
+
+    def on_batch_end(self, trainer, step, loss) -> None:
+        if step == self.at_step:
+            raise KeyboardInterrupt
+
+
+def _run(tmp_path, *, crash_at: int | None = None, resume: str | None = None,
+         every_n_steps: int | None = None):
+    model = LinearModule(4, 3, loss="cross_entropy", seed=1)
+    opt = optim.AdamW(model.parameters(), lr=0.05, amsgrad=True)
+    sched = optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=8 * 8)
+    callbacks = [Crash(crash_at), EarlyStopping("val_loss", patience=100),
+                 MetricLogger(),
+                 ModelCheckpoint(tmp_path / "ckpt.nmr", every_n_steps=every_n_steps)]
+    trainer = Trainer(model, opt, epochs=8, scheduler=sched, scheduler_interval="step",
+                      callbacks=callbacks, progress=False)
+    val = DataLoader(TensorDataset(nm.asarray(X[:40]), nm.asarray(Y_CLS[:40])), batch_size=40)
+    history = trainer.fit(_loader(Y_CLS, seed=7), val, resume_from=resume)
+    return model, history, callbacks
+
+
+@pytest.mark.parametrize("every_n_steps", [None, 5])
+def test_exact_resume_after_a_kill(tmp_path, every_n_steps: int | None) -> None:
+    reference, ref_history, _ = _run(tmp_path,
+                                     every_n_steps=every_n_steps)
+    crashed_dir = tmp_path / "crashed"
+    crashed_dir.mkdir()
+    with pytest.raises(KeyboardInterrupt):
+        _run(crashed_dir, crash_at=29, every_n_steps=every_n_steps)  # mid-epoch 4
+    resumed, history, callbacks = _run(crashed_dir, resume=str(crashed_dir / "ckpt.nmr"),
+                                       every_n_steps=every_n_steps)
+    np.testing.assert_array_equal(resumed.weight.numpy(), reference.weight.numpy())
+    np.testing.assert_array_equal(resumed.bias.numpy(), reference.bias.numpy())
+    assert history["loss"] == ref_history["loss"]
+    assert history["lr"] == ref_history["lr"]
+    assert len(callbacks[2].records) == 8
+
+
+def test_early_stopping_restores_best_weights_and_logger_writes_json(tmp_path) -> None:
+    model = LinearModule(4, loss="squared_error")
+    opt = optim.SGD(model.parameters(), lr=0.5)  # too large: the loss diverges
+    stopper = EarlyStopping("loss", patience=2, restore_best_weights=True)
+    log_path = tmp_path / "log.jsonl"
+    history = Trainer(model, opt, epochs=50, callbacks=[stopper, MetricLogger(log_path)],
+                      progress=False).fit(_loader(Y_REG, batch_size=120))
+    assert stopper.stopped_epoch is not None and len(history["loss"]) < 50
+    best = int(np.argmin(history["loss"]))
+    assert stopper.best == history["loss"][best]
+    lines = [json.loads(line) for line in log_path.read_text().splitlines()]
+    assert [line["epoch"] for line in lines] == history["epoch"]
+
+
+def test_history_plot_or_clear_error(tmp_path) -> None:
+    history = History()
+    history.log(0, {"loss": 2.0, "val_loss": 2.5})
+    history.log(1, {"loss": 1.0, "val_loss": 1.5})
+    assert history.last() == {"epoch": 1, "loss": 1.0, "val_loss": 1.5}
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        with pytest.raises(ImportError, match="pip install matplotlib"):
+            history.plot()
+        return
+    fig = history.plot(path=tmp_path / "curves.png")
+    assert (tmp_path / "curves.png").exists()
+    assert len(fig.axes[0].lines) == 2
+
+
+def test_trainer_errors_name_the_argument() -> None:
+    model = LinearModule(4)
+    with pytest.raises(ValueError, match="optimizer"):
+        Trainer(model, object())
+    with pytest.raises(ValueError, match="epochs"):
+        Trainer(model, optim.SGD(model.parameters(), lr=0.1), epochs=0)
+    with pytest.raises(ValueError, match="model"):
+        Trainer(object(), optim.SGD(model.parameters(), lr=0.1))

@@ -1,0 +1,126 @@
+"""A sequence of fitted trees in flat node arrays, with compiled prediction and .nmr state."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._kernels.predict import apply_trees, predict_raw
+from ._kernels.threads import restore_threads, use_threads_for
+
+_NODE_FIELDS = {
+    "feature": np.int32, "threshold": np.float64, "left": np.int32, "right": np.int32,
+    "default_left": np.bool_, "is_cat": np.bool_, "cat_start": np.int64,
+    "cat_count": np.int64, "value": np.float64, "gain": np.float64, "cover": np.float64,
+}
+
+
+class TreeEnsemble:
+    """Trees appended one by one; flattened lazily for the prediction kernels."""
+
+    def __init__(self):
+        self._trees: list[dict[str, np.ndarray]] = []
+        self._groups: list[int] = []
+        self._flat: dict[str, np.ndarray] | None = None
+
+    def __len__(self) -> int:
+        return len(self._trees)
+
+    def append(self, grown, group: int) -> None:
+        n = len(grown.value)
+        tree = {name: np.array(getattr(grown, name) if hasattr(grown, name) else np.zeros(n),
+                               dtype=dtype) for name, dtype in _NODE_FIELDS.items()
+                if name not in ("cat_start", "cat_count")}
+        cat_count = np.zeros(n, np.int64)
+        cat_start = np.zeros(n, np.int64)
+        pieces, offset = [], 0
+        for i, cats in enumerate(grown.cat_left):
+            if cats is not None:
+                cat_start[i] = offset
+                cat_count[i] = cats.shape[0]
+                pieces.append(np.asarray(cats, np.bool_))
+                offset += cats.shape[0]
+        tree["cat_start"] = cat_start
+        tree["cat_count"] = cat_count
+        tree["cat_left"] = np.concatenate(pieces) if pieces else np.zeros(0, np.bool_)
+        self._trees.append(tree)
+        self._groups.append(int(group))
+        self._flat = None
+
+    def truncate(self, n_trees: int) -> None:
+        del self._trees[n_trees:]
+        del self._groups[n_trees:]
+        self._flat = None
+
+    def tree(self, t: int) -> dict[str, np.ndarray]:
+        return self._trees[t]
+
+    def flat(self) -> dict[str, np.ndarray]:
+        if self._flat is None:
+            sizes = [len(t["value"]) for t in self._trees]
+            flat = {"tree_offsets": np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+                    "tree_group": np.array(self._groups, np.int64)}
+            cat_base = 0
+            starts = []
+            for t in self._trees:
+                starts.append(t["cat_start"] + cat_base)
+                cat_base += t["cat_left"].shape[0]
+            for name, dtype in _NODE_FIELDS.items():
+                parts = starts if name == "cat_start" else [t[name] for t in self._trees]
+                flat[name] = (np.concatenate(parts).astype(dtype) if parts
+                              else np.zeros(0, dtype))
+            flat["cat_left"] = (np.concatenate([t["cat_left"] for t in self._trees])
+                                if self._trees else np.zeros(0, np.bool_))
+            if flat["cat_left"].size == 0:
+                flat["cat_left"] = np.zeros(1, np.bool_)  # numba needs a non-empty buffer
+            self._flat = flat
+        return self._flat
+
+    def predict_raw(self, X: np.ndarray, out: np.ndarray, begin: int = 0,
+                    end: int | None = None) -> np.ndarray:
+        """Add the leaf values of trees ``begin..end`` to ``out`` (shape (n, groups))."""
+        end = len(self._trees) if end is None else end
+        if end <= begin:
+            return out
+        f = self.flat()
+        use_threads_for(X.shape[0] * (end - begin) * 8)
+        predict_raw(X, f["tree_offsets"], f["tree_group"], f["feature"], f["threshold"],
+                    f["left"], f["right"], f["default_left"], f["is_cat"], f["cat_start"],
+                    f["cat_count"], f["cat_left"], f["value"], begin, end, out)
+        return out
+
+    def apply(self, X: np.ndarray) -> np.ndarray:
+        f = self.flat()
+        out = np.empty((X.shape[0], len(self._trees)), np.int64)
+        previous = use_threads_for(X.shape[0] * len(self._trees) * 8)
+        apply_trees(X, f["tree_offsets"], f["feature"], f["threshold"], f["left"], f["right"],
+                    f["default_left"], f["is_cat"], f["cat_start"], f["cat_count"],
+                    f["cat_left"], out)
+        restore_threads(previous)
+        return out
+
+    # -- .nmr state: flat arrays only -------------------------------------------------------
+    def state(self) -> dict[str, np.ndarray]:
+        f = self.flat()
+        return {name: np.ascontiguousarray(v) for name, v in f.items()}
+
+    @classmethod
+    def from_state(cls, state: dict) -> TreeEnsemble:
+        ens = cls()
+        offsets = np.asarray(state["tree_offsets"], np.int64)
+        groups = np.asarray(state["tree_group"], np.int64)
+        cat_left = np.asarray(state["cat_left"], np.bool_)
+        for t in range(offsets.shape[0] - 1):
+            a, b = offsets[t], offsets[t + 1]
+            tree = {name: np.asarray(state[name], dtype)[a:b].copy()
+                    for name, dtype in _NODE_FIELDS.items()}
+            counts = tree["cat_count"]
+            if counts.any():
+                base = tree["cat_start"][counts > 0].min()
+                end = (tree["cat_start"] + counts).max()
+                tree["cat_left"] = cat_left[base:end].copy()
+                tree["cat_start"] = np.where(counts > 0, tree["cat_start"] - base, 0)
+            else:
+                tree["cat_left"] = np.zeros(0, np.bool_)
+            ens._trees.append(tree)
+            ens._groups.append(int(groups[t]))
+        return ens

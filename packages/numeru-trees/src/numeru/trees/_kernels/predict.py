@@ -1,0 +1,87 @@
+"""Compiled traversal of flattened tree ensembles on raw float features.
+
+All trees of a model live in flat node arrays; ``tree_offsets[t]`` is the first node of tree
+t and child indices are local to their tree (-1 marks a leaf). Routing at a node:
+NaN follows ``default_left``; a categorical node sends category c left when
+``cat_left[cat_start + c]`` is set (unseen, negative or too large categories go right);
+a numeric node sends ``x <= threshold`` left. Each row sums its trees in tree order, so
+predictions do not depend on the number of threads.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+
+@njit(cache=True, inline="always")
+def _leaf_of(X, i, base, feature, threshold, left, right, default_left, is_cat, cat_start,
+             cat_count, cat_left):  # pragma: no cover - numba
+    node = 0
+    while left[base + node] >= 0:
+        p = base + node
+        x = X[i, feature[p]]
+        if np.isnan(x):
+            go_left = default_left[p]
+        elif is_cat[p]:
+            go_left = False
+            if x >= 0.0 and x < cat_count[p]:
+                go_left = cat_left[cat_start[p] + int(x)]
+        else:
+            go_left = x <= threshold[p]
+        node = left[p] if go_left else right[p]
+    return node
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def predict_raw(X, tree_offsets, tree_group, feature, threshold, left, right, default_left,
+                is_cat, cat_start, cat_count, cat_left, value, tree_begin, tree_end,
+                out):  # pragma: no cover - numba
+    """``out[i, tree_group[t]] += leaf value`` for trees ``tree_begin <= t < tree_end``."""
+    for i in prange(X.shape[0]):
+        for t in range(tree_begin, tree_end):
+            base = tree_offsets[t]
+            node = _leaf_of(X, i, base, feature, threshold, left, right, default_left, is_cat,
+                            cat_start, cat_count, cat_left)
+            out[i, tree_group[t]] += value[base + node]
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def apply_trees(X, tree_offsets, feature, threshold, left, right, default_left, is_cat,
+                cat_start, cat_count, cat_left, out):  # pragma: no cover - numba
+    """``out[i, t]`` = index (local to tree t) of the leaf that row i reaches."""
+    for i in prange(X.shape[0]):
+        for t in range(tree_offsets.shape[0] - 1):
+            out[i, t] = _leaf_of(X, i, tree_offsets[t], feature, threshold, left, right,
+                                 default_left, is_cat, cat_start, cat_count, cat_left)
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def exact_tree_apply(X, left, right, feature, threshold, missing_left, out):  # pragma: no cover
+    """Leaf index of every row of float64 ``X`` in one exact (scikit-learn style) tree."""
+    for i in prange(X.shape[0]):
+        node = 0
+        while left[node] >= 0:
+            x = X[i, feature[node]]
+            if np.isnan(x):
+                go_left = missing_left[node]
+            else:
+                go_left = x <= threshold[node]
+            node = left[node] if go_left else right[node]
+        out[i] = node
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def exact_tree_path(X, left, right, feature, threshold, missing_left, out):  # pragma: no cover
+    """``out[i, node] = True`` for every node that row i passes through."""
+    for i in prange(X.shape[0]):
+        node = 0
+        out[i, 0] = True
+        while left[node] >= 0:
+            x = X[i, feature[node]]
+            if np.isnan(x):
+                go_left = missing_left[node]
+            else:
+                go_left = x <= threshold[node]
+            node = left[node] if go_left else right[node]
+            out[i, node] = True

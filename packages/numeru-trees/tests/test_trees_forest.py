@@ -1,0 +1,122 @@
+"""Forests against scikit-learn (accuracy / R^2 within one point), determinism across thread
+counts, warm start, OOB and .nmr round trips."""
+
+from __future__ import annotations
+
+import numpy as np
+import numeru.core as nm
+import pytest
+from numeru.core.errors import ValidationError
+from numeru.trees import (
+    ExtraTreesClassifier,
+    ExtraTreesRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from sklearn import ensemble as sk_ensemble
+from sklearn.datasets import load_breast_cancer, make_classification, make_regression
+
+
+def _classification():
+    X, y = make_classification(1500, 12, n_informative=6, random_state=0)
+    return X[:1000], y[:1000], X[1000:], y[1000:]
+
+
+def _regression():
+    X, y = make_regression(1500, 10, n_informative=6, noise=10.0, random_state=0)
+    return X[:1000], y[:1000], X[1000:], y[1000:]
+
+
+@pytest.mark.parametrize("ours_cls, ref_cls", [
+    (RandomForestClassifier, sk_ensemble.RandomForestClassifier),
+    (ExtraTreesClassifier, sk_ensemble.ExtraTreesClassifier)])
+def test_classifier_accuracy_within_one_point(ours_cls, ref_cls):
+    Xt, yt, Xv, yv = _classification()
+    ours = ours_cls(60, random_state=0).fit(Xt, yt)
+    ref = ref_cls(60, random_state=0).fit(Xt, yt)
+    assert ours.score(Xv, yv) >= ref.score(Xv, yv) - 0.01
+    proba = ours.predict_proba(Xv)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert ours.feature_importances_.shape == (12,)
+    np.testing.assert_allclose(ours.feature_importances_.sum(), 1.0)
+    # the informative features lead in both
+    top = set(np.argsort(ours.feature_importances_)[-4:])
+    assert len(top & set(np.argsort(ref.feature_importances_)[-6:])) >= 3
+
+
+@pytest.mark.parametrize("ours_cls, ref_cls", [
+    (RandomForestRegressor, sk_ensemble.RandomForestRegressor),
+    (ExtraTreesRegressor, sk_ensemble.ExtraTreesRegressor)])
+def test_regressor_r2_within_one_point(ours_cls, ref_cls):
+    Xt, yt, Xv, yv = _regression()
+    ours = ours_cls(60, random_state=0).fit(Xt, yt)
+    ref = ref_cls(60, random_state=0).fit(Xt, yt)
+    assert ours.score(Xv, yv) >= ref.score(Xv, yv) - 0.01
+
+
+def test_bundled_breast_cancer_with_oob_score():
+    X, y = load_breast_cancer(return_X_y=True)
+    ours = RandomForestClassifier(100, oob_score=True, random_state=0).fit(X, y)
+    ref = sk_ensemble.RandomForestClassifier(100, oob_score=True, random_state=0).fit(X, y)
+    assert abs(ours.oob_score_ - ref.oob_score_) < 0.015
+    assert ours.oob_decision_function_.shape == (len(y), 2)
+
+
+def test_regressor_oob_and_max_samples():
+    Xt, yt, _, _ = _regression()
+    ours = RandomForestRegressor(60, oob_score=True, max_samples=0.5, random_state=1).fit(Xt, yt)
+    ref = sk_ensemble.RandomForestRegressor(60, oob_score=True, max_samples=0.5,
+                                            random_state=1).fit(Xt, yt)
+    assert abs(ours.oob_score_ - ref.oob_score_) < 0.02
+    assert ours.oob_prediction_.shape == (1000,)
+
+
+def test_same_forest_for_any_thread_count():
+    Xt, yt, Xv, _ = _classification()
+    with nm.threads(1):
+        one = RandomForestClassifier(12, random_state=5, max_depth=8).fit(Xt, yt)
+    with nm.threads(2):
+        two = RandomForestClassifier(12, random_state=5, max_depth=8, n_jobs=2).fit(Xt, yt)
+    for a, b in zip(one.estimators_, two.estimators_, strict=True):
+        np.testing.assert_array_equal(a.tree_.threshold, b.tree_.threshold)
+        np.testing.assert_array_equal(a.tree_.value, b.tree_.value)
+    np.testing.assert_array_equal(one.predict_proba(Xv), two.predict_proba(Xv))
+
+
+def test_warm_start_equals_single_fit():
+    Xt, yt, Xv, _ = _regression()
+    grown = ExtraTreesRegressor(5, random_state=3, warm_start=True).fit(Xt, yt)
+    grown.set_params(n_estimators=10).fit(Xt, yt)
+    single = ExtraTreesRegressor(10, random_state=3).fit(Xt, yt)
+    assert len(grown.estimators_) == 10
+    np.testing.assert_array_equal(grown.predict(Xv), single.predict(Xv))
+
+
+def test_nan_inputs_and_class_weight():
+    Xt, yt, Xv, yv = _classification()
+    Xt = Xt.copy()
+    Xt[np.random.default_rng(0).random(Xt.shape) < 0.1] = np.nan
+    ours = RandomForestClassifier(40, random_state=0, class_weight="balanced_subsample")
+    ours.fit(Xt, yt)
+    ref = sk_ensemble.RandomForestClassifier(40, random_state=0,
+                                             class_weight="balanced_subsample").fit(Xt, yt)
+    assert ours.score(Xv, yv) >= ref.score(Xv, yv) - 0.015
+
+
+def test_save_load_round_trip(tmp_path):
+    Xt, yt, Xv, _ = _classification()
+    model = RandomForestClassifier(8, random_state=0, max_depth=6).fit(Xt, yt)
+    nm.save(model, tmp_path / "forest.nmr")
+    loaded = nm.load(tmp_path / "forest.nmr")
+    np.testing.assert_array_equal(loaded.predict_proba(Xv), model.predict_proba(Xv))
+    np.testing.assert_array_equal(loaded.apply(Xv), model.apply(Xv))
+
+
+def test_forest_errors_name_the_argument():
+    Xt, yt, _, _ = _classification()
+    with pytest.raises(ValidationError, match="oob_score"):
+        ExtraTreesClassifier(5, oob_score=True).fit(Xt, yt)
+    with pytest.raises(ValidationError, match="max_samples"):
+        RandomForestClassifier(5, max_samples=5000).fit(Xt, yt)
+    with pytest.raises(ValidationError, match="n_estimators"):
+        RandomForestClassifier(0).fit(Xt, yt)
