@@ -2,7 +2,8 @@
 
 ``python packages/numeru-core/benchmarks/bench_core_nmr.py [--mib 1024] [--tensors 16]
 [--repeats 3]``. The same tensors go through each format in the same run; times are the best of
-``--repeats``. Files live in one temporary directory on the same disk, and reads hit the page
+``--repeats``, taken round-robin (numeru, then each anchor, then again) so that all see the
+same machine load. Files live in one temporary directory on the same disk, and reads hit the page
 cache (the files were just written), as they do for a model loaded right after it was saved.
 
 Durability differs: ``nm.save`` fsyncs the file and its directory by default (an interrupted
@@ -28,16 +29,19 @@ from safetensors import safe_open
 import numeru.core as nm
 
 
-def best_of(repeats: int, fn: Callable[[], Any], before: Callable[[], Any] | None = None) -> float:
-    times = []
+def race(repeats: int, candidates: dict[str, Callable[[], Any]],
+         before: Callable[[], Any] | None = None) -> dict[str, float]:
+    """Best time of each candidate, run round-robin so that all see the same machine load."""
+    best = dict.fromkeys(candidates, float("inf"))
     for _ in range(repeats):
-        if before is not None:
-            before()
-        started = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - started)
-        del result
-    return min(times)
+        for name, fn in candidates.items():
+            if before is not None:
+                before()
+            started = time.perf_counter()
+            result = fn()
+            best[name] = min(best[name], time.perf_counter() - started)
+            del result
+    return best
 
 
 def fsync_path(path: str) -> None:
@@ -94,12 +98,14 @@ def main() -> None:
     r = args.repeats
     rows: list[tuple[str, float, float, str]] = []
     try:
-        t_nmr = best_of(r, lambda: nm.save(tensors, nmr_path), remove_outputs)
-        t_nmr_fast = best_of(r, lambda: nm.save(tensors, nmr_path, durable=False), remove_outputs)
-        t_st = best_of(r, lambda: safetensors.numpy.save_file(tensors, st_path), remove_outputs)
-        t_st_sync = best_of(r, st_save_fsync, remove_outputs)
-        t_np = best_of(r, np_save, remove_outputs)
-        t_np_sync = best_of(r, np_save_fsync, remove_outputs)
+        saves = race(r, {
+            "nmr": lambda: nm.save(tensors, nmr_path),
+            "nmr_fast": lambda: nm.save(tensors, nmr_path, durable=False),
+            "st": lambda: safetensors.numpy.save_file(tensors, st_path),
+            "st_sync": st_save_fsync, "np": np_save, "np_sync": np_save_fsync,
+        }, remove_outputs)
+        t_nmr, t_nmr_fast, t_st = saves["nmr"], saves["nmr_fast"], saves["st"]
+        t_st_sync, t_np, t_np_sync = saves["st_sync"], saves["np"], saves["np_sync"]
         rows += [
             ("save, durable (nm) vs safetensors + fsync", t_nmr, t_st_sync, "safetensors"),
             ("save, durable=False (nm) vs safetensors", t_nmr_fast, t_st, "safetensors"),
@@ -111,11 +117,14 @@ def main() -> None:
         safetensors.numpy.save_file(tensors, st_path)
         np_save()
         names = list(tensors)
-        t_load = best_of(r, lambda: nm.load(nmr_path))
-        t_load_noverify = best_of(r, lambda: nm.load(nmr_path, verify=False))
-        t_st_load = best_of(r, lambda: safetensors.numpy.load_file(st_path))
-        t_np_load = best_of(r, lambda: [np.load(os.path.join(npy_dir, n + ".npy"))
-                                        for n in names])
+        loads = race(r, {
+            "nmr": lambda: nm.load(nmr_path),
+            "nmr_noverify": lambda: nm.load(nmr_path, verify=False),
+            "st": lambda: safetensors.numpy.load_file(st_path),
+            "np": lambda: [np.load(os.path.join(npy_dir, n + ".npy")) for n in names],
+        })
+        t_load, t_load_noverify = loads["nmr"], loads["nmr_noverify"]
+        t_st_load, t_np_load = loads["st"], loads["np"]
         rows += [
             ("load, checksums verified (nm) vs safetensors", t_load, t_st_load, "safetensors"),
             ("load, verify=False (nm) vs safetensors", t_load_noverify, t_st_load, "safetensors"),
@@ -130,13 +139,18 @@ def main() -> None:
             with safe_open(st_path, framework="numpy") as handle:
                 return list(handle.keys())
 
-        t_mmap = best_of(r, lambda: nm.load(nmr_path, mmap=True))
-        t_st_lazy = best_of(r, st_lazy)
-        t_st_open = best_of(r, st_lazy_open)
-        t_np_mmap = best_of(r, lambda: [np.load(os.path.join(npy_dir, n + ".npy"), mmap_mode="r")
-                                        for n in names])
-        t_mmap_touch = best_of(r, lambda: touch_all(nm.load(nmr_path, mmap=True).values()))
-        t_st_touch = best_of(r, lambda: touch_all(st_lazy()))
+        lazy = race(r, {
+            "nmr": lambda: nm.load(nmr_path, mmap=True),
+            "st": st_lazy,
+            "st_open": st_lazy_open,
+            "np": lambda: [np.load(os.path.join(npy_dir, n + ".npy"), mmap_mode="r")
+                           for n in names],
+            "nmr_touch": lambda: touch_all(nm.load(nmr_path, mmap=True).values()),
+            "st_touch": lambda: touch_all(st_lazy()),
+        })
+        t_mmap, t_st_lazy, t_st_open, t_np_mmap = lazy["nmr"], lazy["st"], lazy["st_open"], \
+            lazy["np"]
+        t_mmap_touch, t_st_touch = lazy["nmr_touch"], lazy["st_touch"]
         rows += [
             ("mmap load, all tensors (nm) vs safe_open + get_tensor", t_mmap, t_st_lazy,
              "safetensors lazy"),

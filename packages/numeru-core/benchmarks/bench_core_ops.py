@@ -87,11 +87,12 @@ def small_ops() -> str:
         import torch
     except ImportError:  # pragma: no cover - the table says so
         torch = None
-    x, y = np.array([1.5]), np.array([2.5])
-    a, b = nm.asarray(x), nm.asarray(y)
+    x, y, z = np.array([1.5]), np.array([2.5]), np.empty(1)
+    a, b, c = nm.asarray(x), nm.asarray(y), nm.empty(1)
     if torch is not None:
         torch.set_num_threads(THREADS)
         p, q = torch.tensor([1.5], dtype=torch.float64), torch.tensor([2.5], dtype=torch.float64)
+        r = torch.empty(1, dtype=torch.float64)
     cases = {
         "a + b": (lambda: a + b, lambda: x + y, (lambda: p + q) if torch else None),
         "a * 2.0": (lambda: a * 2.0, lambda: x * 2.0, (lambda: p * 2.0) if torch else None),
@@ -101,6 +102,8 @@ def small_ops() -> str:
         "a[0]": (lambda: a[0], lambda: x[0, ...], (lambda: p[0]) if torch else None),
         "a.add_(b)": (lambda: a.add_(b), lambda: np.add(x, y, out=x),
                       (lambda: p.add_(q)) if torch else None),
+        "add(a, b, out=c)": (lambda: nm.add(a, b, out=c), lambda: np.add(x, y, out=z),
+                             (lambda: torch.add(p, q, out=r)) if torch else None),
     }
     rows = []
     for name, (mine, anchor, theirs) in cases.items():

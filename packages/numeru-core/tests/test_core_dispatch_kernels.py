@@ -276,3 +276,17 @@ def test_numba_var_keeps_ieee_special_values(numba_kernels):
     with np.errstate(all="ignore"), pytest.warns(RuntimeWarning, match="Degrees of freedom"):
         np.testing.assert_array_equal(numba_kernels.var_kernel(empty_rows, axis=-1),
                                       np.var(empty_rows, axis=-1))
+
+
+@FAST
+@given(st.sampled_from(["int16", "int64", "float64"]).flatmap(
+    lambda d: st.tuples(hnp.arrays(d, st.integers(0, 30), elements=st.integers(-20, 20)),
+                        hnp.arrays(d, st.integers(0, 10), elements=st.integers(-20, 20)))),
+       st.booleans())
+def test_isin_kernel_matches_generic(pair, invert):
+    x1, x2 = pair
+    got = cpu_kernels.KERNELS["isin"](x1, x2, invert=invert)
+    np.testing.assert_array_equal(got, _generic("isin")(x1, x2, invert=invert))
+    with_nan = np.array([np.nan, 1.0])
+    np.testing.assert_array_equal(cpu_kernels.KERNELS["isin"](with_nan, with_nan),
+                                  _generic("isin")(with_nan, with_nan))

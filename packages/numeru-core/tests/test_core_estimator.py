@@ -393,3 +393,20 @@ def test_scikit_learn_tools_accept_numeru_estimators(regression):
     assert cross_val_score(Threshold(), X, labels, cv=4).mean() == pytest.approx(
         np.mean([sklearn.metrics.accuracy_score(labels[test], (X[test, 0] > 0).astype(int))
                  for test in np.array_split(np.arange(40), 4)]))
+
+
+@pytest.mark.cuda
+def test_validation_on_cuda_keeps_data_there():
+    X = np.arange(30, dtype=np.float64).reshape(10, 3)
+    model = BaseEstimator()
+    data, target = validate_data(model, nm.asarray(X, device="cuda"),
+                                 nm.asarray(np.arange(10.0), device="cuda"), y_numeric=True)
+    assert type(data).__module__.startswith("cupy") and model.fit_device_ == "cuda:0"
+    np.testing.assert_array_equal(data.get(), X)
+    weights = check_sample_weight(None, 10, like=data)
+    assert type(weights) is type(data)
+    with pytest.raises(DeviceError, match="cuda:0"):
+        validate_data(model, X, reset=False)
+    out = to_output(model, data, like=nm.asarray(X, device="cuda"))
+    assert isinstance(out, nm.Tensor) and str(out.device) == "cuda:0"
+    assert isinstance(to_output(model, data, like=X), np.ndarray)

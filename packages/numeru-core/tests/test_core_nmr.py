@@ -522,3 +522,58 @@ def test_demo_section_saves_inspects_and_loads():
     text = out.getvalue()
     assert "checksums: all ok" in text and "equal weights True" in text
     assert f"{zlib.crc32(np.zeros(32, np.float32).tobytes()):08x}" in text  # the bias row
+
+
+@pytest.mark.cuda
+def test_load_to_cuda_gives_tensors_there(tmp_path):
+    values = np.arange(12, dtype=np.float32).reshape(3, 4)
+    path = tmp_path / "gpu.nmr"
+    nm.save({"array": values, "tensor": nm.asarray(values)}, path)
+    loaded = nm.load(path, device="cuda")
+    for key in ("array", "tensor"):
+        assert isinstance(loaded[key], nm.Tensor) and str(loaded[key].device) == "cuda:0"
+        np.testing.assert_array_equal(loaded[key].numpy(), values)
+    nm.save(loaded, path)  # GPU tensors are copied to the host to be written
+    np.testing.assert_array_equal(nm.load(path)["tensor"].numpy(), values)
+
+
+def test_a_file_built_from_the_spec_alone_loads(tmp_path):
+    """Writes a file by hand, following docs/nmr-format.md only (no numeru writer code)."""
+    first = np.array([[1.5, -2.0], [0.25, 8.0]], dtype="<f4")
+    second = np.array([7, 8, 9], dtype="<u2")
+    data = first.tobytes() + bytes(64 - first.nbytes) + second.tobytes()
+    header = {
+        "format": "numeru.nmr", "version": 1, "producers": {"hand-written": None},
+        "metadata": {"origin": "spec"}, "data_size": len(data),
+        "tensors": [
+            {"name": "a", "dtype": "float32", "shape": [2, 2], "offset": 0, "nbytes": 16,
+             "crc32": zlib.crc32(first.tobytes())},
+            {"name": "b", "dtype": "uint16", "shape": [3], "offset": 64, "nbytes": 6,
+             "crc32": zlib.crc32(second.tobytes())},
+        ],
+        "object": {"weights": {"$tensor": 0}, "ids": {"$ndarray": 1},
+                   "pair": {"$tuple": [1, {"$float": "inf"}]},
+                   "dtype": {"$dtype": ["int8", "dtype"]}},
+    }
+    body = json.dumps(header).encode("utf-8")
+    body += b" " * (-(24 + len(body)) % 64)
+    path = tmp_path / "spec.nmr"
+    path.write_bytes(b"\x89NMR\r\n\x1a\n" + struct.pack("<IIQ", 1, zlib.crc32(body), len(body))
+                     + body + data)
+    loaded = nm.load(path)
+    np.testing.assert_array_equal(loaded["weights"].numpy(), first)
+    np.testing.assert_array_equal(loaded["ids"], second)
+    assert loaded["pair"] == (1, float("inf")) and loaded["dtype"] == np.dtype(np.int8)
+    mapped = nm.load(path, mmap=True, verify=True)
+    np.testing.assert_array_equal(mapped["ids"], second)
+
+
+def test_writer_pads_with_zeros_between_buffers(tmp_path):
+    path = tmp_path / "pad.nmr"
+    nm.save([np.ones(3, np.int8), np.ones(2, np.int8)], path)
+    raw = path.read_bytes()
+    with open(path, "rb") as file:
+        header = read_header(file)
+    start = header.data_start
+    assert raw[start + 3 : start + 64] == bytes(61)
+    assert raw[start + 64 : start + 66] == b"\x01\x01" and len(raw) == start + 66

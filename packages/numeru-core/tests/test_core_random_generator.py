@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy import stats
 
 import numeru.core as nm
 from numeru.core.errors import DeviceError, DTypeError, ShapeError, ValidationError
+
+stats = pytest.importorskip("scipy.stats")  # the reference distributions
+requires_strict = pytest.mark.skipif("strict" not in nm.registry("backends"),
+                                     reason="the example backend (array-api-strict) is absent")
 
 N = 40_000
 
@@ -188,6 +191,18 @@ def test_choice_with_and_without_replacement():
     assert cols.shape == (3, 2, 2)
 
 
+def test_small_sample_without_replacement_is_uniform():
+    # size <= n / 8 takes the O(size) path: every item equally likely, every position too
+    gen = nm.random.Generator(21)
+    n, k, rounds = 40, 5, 2000
+    samples = np.stack([gen.choice(n, k, replace=False).numpy() for _ in range(rounds)])
+    assert all(len(set(row.tolist())) == k for row in samples)
+    assert stats.chisquare(np.bincount(samples.ravel(), minlength=n)).pvalue > 1e-3
+    assert stats.chisquare(np.bincount(samples[:, 0], minlength=n)).pvalue > 1e-3
+    big = gen.choice(10**6, 1000, replace=False).numpy()
+    assert len(set(big.tolist())) == 1000 and big.min() >= 0 and big.max() < 10**6
+
+
 def test_weighted_choice_without_replacement_matches_numpy_distribution():
     # P(first pick = i) = p_i and P(second pick = j) = sum_i p_i p_j / (1 - p_i): compare the
     # frequency of each item in 2-of-4 samples with NumPy's sampler (same distribution).
@@ -268,6 +283,7 @@ def test_module_level_functions_use_the_seeded_default():
     assert nm.random.uniform(size=2).shape == (2,)
 
 
+@requires_strict
 def test_devices():
     gen = nm.random.Generator(19, device="strict")
     assert str(gen.device) == "strict:0" and str(gen.random(3).device) == "strict:0"
@@ -277,6 +293,16 @@ def test_devices():
     assert str(follows.random(3).device) == "cpu"
     with pytest.raises(DeviceError, match="loc"):
         gen.normal(nm.asarray([1.0, 2.0]))
+    # permutation/shuffle/choice of a Tensor stay on the tensor's device, with the same values
+    on_strict = nm.asarray([1.0, 2.0, 3.0, 4.0, 5.0], device="strict")
+    on_cpu = nm.asarray([1.0, 2.0, 3.0, 4.0, 5.0])
+    for kwargs in ({}, {"replace": False}, {"p": [0.1, 0.2, 0.3, 0.2, 0.2]}):
+        a = nm.random.Generator(22).choice(on_strict, 3, **kwargs)
+        b = nm.random.Generator(22).choice(on_cpu, 3, **kwargs)
+        assert str(a.device) == "strict:0"
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert str(nm.random.Generator(22).permutation(on_strict).device) == "strict:0"
+    assert nm.random.Generator(22).choice(0, 0).shape == (0,)
 
 
 def test_argument_errors():

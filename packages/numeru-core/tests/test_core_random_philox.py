@@ -6,6 +6,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import numeru.core as nm
 from numeru.core.random import ops
@@ -30,6 +32,12 @@ KAT = [
 ]
 
 
+# The example backend (array-api-strict) is installed by the whole-tree test session; a lone
+# numeru-core install does not have it.
+requires_strict = pytest.mark.skipif("strict" not in nm.registry("backends"),
+                                     reason="the example backend (array-api-strict) is absent")
+
+
 def _counter_pair(words):
     return words[0] | words[1] << 32, words[2] | words[3] << 32
 
@@ -47,7 +55,7 @@ def test_known_answers_numba_kernel(counter, key, expected):
     assert words.tolist() == list(expected)
 
 
-@pytest.mark.parametrize("device", ["cpu", "strict"])
+@pytest.mark.parametrize("device", ["cpu", pytest.param("strict", marks=requires_strict)])
 @pytest.mark.parametrize("counter, key, expected", KAT)
 def test_known_answers_through_generator(device, counter, key, expected):
     state = {"key": list(key), "counter": list(counter)}
@@ -83,6 +91,26 @@ def test_counter_carries_across_words(start):
 
 
 # up to 40001 values: past PARALLEL_MIN_BLOCKS, so both the serial and the parallel builds run
+@settings(max_examples=60, deadline=None)
+@given(key=st.tuples(st.integers(0, 2**32 - 1), st.integers(0, 2**32 - 1)),
+       start=st.integers(0, 2**128 - 1), n_blocks=st.integers(0, 9))
+def test_any_key_and_counter_match_the_python_reference(key, start, n_blocks):
+    expected = [w for b in range(n_blocks) for w in _python_philox((start + b) % 2**128, key)]
+    counter = (start & (2**64 - 1), start >> 64)
+    assert ops._bits_generic(np, key=key, counter=counter, n_blocks=n_blocks).tolist() == expected
+    assert bits_kernel(key=key, counter=counter, n_blocks=n_blocks).tolist() == expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(low=st.integers(-(2**63), 2**63 - 1), span=st.integers(1, 2**64), size=st.integers(0, 40),
+       seed=st.integers(0, 2**64 - 1))
+def test_integers_stay_in_range_for_any_bounds(low, span, size, seed):
+    high = min(low + span, 2**63)  # exclusive, within int64
+    values = nm.random.Generator(seed).integers(low, high, size).numpy()
+    assert values.dtype == np.int64 and values.shape == (size,)
+    assert all(low <= int(v) < high for v in values)
+
+
 CASES = [0, 1, 2, 3, 4, 5, 7, 1023, 2048, 4099, 5000, 40001]
 
 
@@ -170,6 +198,7 @@ def test_cpu_kernel_is_registered_and_used():
         assert op.kernel(cpu).__module__ == "numeru.core.random._numba_philox"
 
 
+@requires_strict
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_same_bits_through_the_example_backend(dtype):
     seeded = {d: nm.random.Generator(99, device=d) for d in ("cpu", "strict")}
@@ -185,6 +214,8 @@ def test_same_bits_through_the_example_backend(dtype):
             ("bernoulli", (0.3, 100), {}),
             ("permutation", (257,), {}),
             ("choice", (10, 20), {}),
+            ("choice", (1000, 50), {"replace": False}),  # the O(size) path
+            ("choice", (10, 5), {"replace": False}),  # the permutation path
             ("choice", ([1.0, 2.0, 4.0], 9), {"p": [0.2, 0.3, 0.5]}),
             ("choice", (6, 4), {"replace": False, "p": [0.1, 0.2, 0.3, 0.2, 0.1, 0.1]}),
             ("random_raw", (37,), {})]:

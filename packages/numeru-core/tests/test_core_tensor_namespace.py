@@ -9,7 +9,12 @@ import pytest
 
 import numeru.core as nm
 
-strict = pytest.importorskip("array_api_strict")
+try:
+    import array_api_strict as strict
+except ImportError:  # the signature checks skip; the NumPy comparisons still run
+    strict = None
+
+needs_strict = pytest.mark.skipif(strict is None, reason="array_api_strict is the reference")
 
 _FLAGS = {"get_array_api_strict_flags", "set_array_api_strict_flags",
           "reset_array_api_strict_flags", "ArrayAPIStrictFlags"}
@@ -26,9 +31,10 @@ def _standard_functions():
         strict.set_array_api_strict_flags(api_version=previous)
 
 
-STANDARD = _standard_functions()
+STANDARD = _standard_functions() if strict is not None else {}
 
 
+@needs_strict
 def test_namespace_has_every_standard_function_and_constant():
     missing = sorted(name for name in STANDARD if not hasattr(nm, name))
     assert missing == []
@@ -116,6 +122,7 @@ def test_tuple_results_match_numpy():
     assert shapes == [(2, 3), (2, 3)]
 
 
+@needs_strict
 def test_tensor_has_every_array_object_attribute_and_method():
     array_type = type(strict.asarray([1.0]))
     names = [n for n in dir(array_type)

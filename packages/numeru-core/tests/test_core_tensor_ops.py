@@ -269,6 +269,20 @@ def test_dlpack_with_pytorch_both_ways():
     np.testing.assert_array_equal(back.numpy(), [[1.0, 2.0]])
 
 
+def test_bfloat16_crosses_dlpack_with_pytorch():
+    torch = pytest.importorskip("torch")
+    source = torch.tensor([1.5, -2.0], dtype=torch.bfloat16)
+    shared = nm.from_dlpack(source)  # NumPy's DLPack has no bfloat16: int16 bits, viewed back
+    assert shared.dtype == nm.bfloat16 and shared.tolist() == [1.5, -2.0]
+    shared[0] = 3.0
+    assert source[0].item() == 3.0  # the same memory
+    mine = nm.asarray([1.25, 2.0], dtype=nm.bfloat16)
+    theirs = torch.from_dlpack(mine.view(nm.int16)).view(torch.bfloat16)
+    assert theirs.tolist() == [1.25, 2.0]
+    with pytest.raises(DTypeError, match="view: dtype: expected a dtype of 2 bytes"):
+        mine.view(nm.int32)
+
+
 def test_array_namespace_and_info():
     t = nm.ones(2)
     assert t.__array_namespace__() is nm

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable
 
@@ -10,16 +11,19 @@ from collections.abc import Callable
 def compare(ours: Callable[[], object], theirs: Callable[[], object], repeats: int = 15,
             number: int = 3) -> tuple[float, float]:
     """Best per-call times of two functions measured in alternation, so that load from other
-    processes on a shared machine hits both sides alike."""
+    processes on a shared machine hits both sides alike. ``--cpu-time`` on the command line
+    measures process CPU time instead of wall time (robust on a loaded machine; meaningful
+    with ``--threads 1``, where no thread spins)."""
+    clock = time.process_time if "--cpu-time" in sys.argv else time.perf_counter
     ours()
     theirs()
     best = [float("inf"), float("inf")]
     for _ in range(repeats):
         for side, fn in enumerate((ours, theirs)):
-            start = time.perf_counter()
+            start = clock()
             for _ in range(number):
                 fn()
-            best[side] = min(best[side], (time.perf_counter() - start) / number)
+            best[side] = min(best[side], (clock() - start) / number)
     return best[0], best[1]
 
 
@@ -40,12 +44,30 @@ def table(title: str, rows: list[tuple[str, float, float]], note: str = "") -> s
     return "\n".join(lines)
 
 
+def threads_from_argv(default: int = 2) -> int:
+    """``--threads N`` on the command line (both libraries use N threads)."""
+    args = sys.argv[1:]
+    if "--threads" in args:
+        return int(args[args.index("--threads") + 1])
+    return default
+
+
 def report(title: str, measure: Callable[[], list[tuple[str, float, float]]],
            note: str = "") -> None:
-    """Print the table twice: with the default allocator, then after
-    ``numeru.dl.keep_freed_memory()`` (which applies to both libraries in this process)."""
+    """Set the thread count on both sides, then print the table twice: with the default
+    allocator, then after ``numeru.dl.keep_freed_memory()`` (which applies to both libraries
+    in this process)."""
+    import torch
+
+    import numeru.core as nm
     import numeru.dl
 
+    n = threads_from_argv()
+    nm.set_num_threads(n)
+    torch.set_num_threads(n)
+    title = title.replace("2 threads", f"{n} thread{'s' if n > 1 else ''}")
+    if "--cpu-time" in sys.argv:
+        title += ", process CPU time"
     print(table(title, measure(), note))
     print()
     if numeru.dl.keep_freed_memory():

@@ -68,8 +68,6 @@ def measure() -> list[tuple[str, float, float]]:
 
 
 def main() -> None:
-    nm.set_num_threads(2)
-    torch.set_num_threads(2)
     report("Autograd overhead per op, 4-element float32 tensors, 2 threads", measure,
            f"A chain of {OPS} elementwise ops plus a sum; time per op.")
 

@@ -1,7 +1,8 @@
 """LeNet-5 on 28x28 inputs, batch 64, float32: forward + backward + Adam, vs PyTorch CPU.
 
 conv 1->6 5x5 pad 2, ReLU, max pool 2; conv 6->16 5x5, ReLU, max pool 2; 400-120-84-10.
-Both sides use 2 threads and the same initial weights. Inference runs under no_grad.
+Both sides use 2 threads (``--threads N`` changes it) and the same initial weights.
+Inference runs under no_grad.
 """
 
 from __future__ import annotations
@@ -73,8 +74,6 @@ def measure() -> list[tuple[str, float, float]]:
 
 
 def main() -> None:
-    nm.set_num_threads(2)
-    torch.set_num_threads(2)
     report("LeNet-5, 28x28, batch 64, float32, 2 threads", measure)
 
 

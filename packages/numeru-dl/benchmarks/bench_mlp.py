@@ -1,7 +1,8 @@
 """MLP 784-512-512-10, batch 128, float32: forward + backward + Adam step, vs PyTorch CPU.
 
-Both sides use 2 threads and the same initial weights; the optimizer is numeru.ml.optim's
-Adam against torch.optim.Adam. Inference runs under no_grad on both sides.
+Both sides use 2 threads (``--threads N`` changes it) and the same initial weights; the
+optimizer is numeru.ml.optim's Adam against torch.optim.Adam. Inference runs under no_grad
+on both sides.
 """
 
 from __future__ import annotations
@@ -75,8 +76,6 @@ def measure() -> list[tuple[str, float, float]]:
 
 
 def main() -> None:
-    nm.set_num_threads(2)
-    torch.set_num_threads(2)
     report("MLP 784-512-512-10, batch 128, float32, 2 threads", measure)
 
 

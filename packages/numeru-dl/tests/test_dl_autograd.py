@@ -216,3 +216,31 @@ def test_op_without_rule_fails_at_backward_with_a_clear_message():
     y = dispatch.apply(op, (x,))
     with pytest.raises(AutogradError, match="test_dl_no_rule_op"):
         nm.sum(y).backward()
+
+
+def test_setitem_supports_double_backward():
+    def f(v):
+        buf = nm.zeros((2, 3), dtype=nm.float64) + v[0]
+        buf[1] = v * v
+        return nm.sum(nm.sin(buf) * buf)
+
+    v = nm.asarray(np.array([0.3, -0.8, 1.1]), requires_grad=True)
+    assert dl.gradgradcheck(f, (v,))
+
+
+def test_graph_has_no_reference_cycles():
+    import gc
+    import weakref
+
+    gc.disable()  # freed by reference counting alone, without the cycle collector
+    try:
+        x = nm.asarray(np.ones((50, 50)), requires_grad=True)
+        y = nm.exp(x) * 2.0
+        watch = weakref.ref(y)
+        loss = nm.sum(nm.tanh(y))
+        del y
+        loss.backward()
+        del loss
+        assert watch() is None
+    finally:
+        gc.enable()

@@ -229,3 +229,29 @@ def test_layer_functionals_pass_gradcheck(name, fn, inputs):
     import numeru.dl as dl
 
     assert dl.gradcheck(fn, inputs())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape,weight,params", [
+    ((2, 3, 7, 6), (4, 3, 3, 3), {"stride": (1, 1), "padding": (0, 0), "dilation": (1, 1),
+                                  "groups": 1}),
+    ((2, 4, 9, 8), (6, 2, 3, 2), {"stride": (2, 1), "padding": (1, 2), "dilation": (1, 2),
+                                  "groups": 2}),
+    ((1, 2, 5, 5), (2, 1, 5, 5), {"stride": (3, 2), "padding": (2, 2), "dilation": (1, 1),
+                                  "groups": 2}),
+])
+def test_cpu_conv_kernels_agree_with_generic_code(dtype, shape, weight, params):
+    from numeru.dl.ops import _cpu_conv, conv
+
+    r = np.random.default_rng(3)
+    x = r.standard_normal(shape).astype(dtype)
+    w = r.standard_normal(weight).astype(dtype)
+    y = conv._conv2d(np, x, w, **params)
+    np.testing.assert_allclose(_cpu_conv.conv2d(x, w, **params), y, rtol=1e-5, atol=1e-5)
+    g = r.standard_normal(y.shape).astype(dtype)
+    np.testing.assert_allclose(_cpu_conv.conv2d_weight_grad(x, g, w.shape, **params),
+                               conv._conv2d_weight_grad(np, x, g, w.shape, **params),
+                               rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(_cpu_conv.conv2d_input_grad(g, w, x.shape, **params),
+                               conv._conv2d_input_grad(np, g, w, x.shape, **params),
+                               rtol=1e-5, atol=1e-5)

@@ -84,3 +84,14 @@ def test_model_errors_name_the_argument():
         MLP(4, 2, activation="swish")
     with pytest.raises(ValueError, match="channels"):
         CNN(channels=())
+
+
+def test_keep_freed_memory_is_available_on_linux():
+    import subprocess
+    import sys
+
+    # In a child process: the setting is process-wide and must not leak into other tests.
+    code = "import numeru.dl as dl; print(dl.keep_freed_memory())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == str(sys.platform.startswith("linux"))

@@ -206,7 +206,8 @@ def test_rule_matches_finite_differences(name):
 
 @pytest.mark.parametrize("name", ["exp", "log", "tanh", "sin", "sqrt", "multiply", "divide",
                                   "pow", "matmul", "sum", "mean", "where", "logaddexp",
-                                  "sigmoid", "softmax", "log_softmax", "conv2d", "relu_mlp"])
+                                  "sigmoid", "softmax", "log_softmax", "conv2d", "relu_mlp",
+                                  "max_pool2d", "avg_pool2d", "conv_transpose2d"])
 def test_double_backward_matches_finite_differences(name):
     from numeru.dl.nn import functional as F
 
@@ -216,6 +217,12 @@ def test_double_backward_matches_finite_differences(name):
         "log_softmax": (lambda a: F.log_softmax(a, 1), [_any(S)]),
         "conv2d": (lambda a, w: F.conv2d(a, w, stride=1, padding=1),
                    [_any((1, 2, 4, 4)), _any((3, 2, 3, 3))]),
+        "max_pool2d": (lambda a: F.max_pool2d(a * a, 2, stride=1, padding=1),
+                       [_distinct((1, 2, 4, 4))]),
+        "avg_pool2d": (lambda a: F.avg_pool2d(a * a, 3, stride=2, padding=1,
+                                              count_include_pad=False), [_any((1, 2, 5, 5))]),
+        "conv_transpose2d": (lambda a, w: F.conv_transpose2d(a * a, w, stride=2),
+                             [_any((1, 2, 3, 3)), _any((2, 1, 2, 2))]),
         "relu_mlp": (lambda a, w: nm.tanh(F.linear(a, w)) * F.gelu(a @ nm.matrix_transpose(w)),
                      [_any((2, 3)), _any((4, 3))]),
     }
@@ -249,6 +256,12 @@ def test_every_rule_op_is_registered():
     for op in ("add", "matmul", "getitem", "setitem", "concat", "stack", "where", "sort",
                "conv2d", "max_pool2d", "log_softmax", "linear", "erf", "take_along_axis"):
         assert op in names
+    from numeru.core import dispatch
+
+    ours = [name for name, op in dispatch.ops().items()
+            if getattr(op.generic, "__module__", "").startswith("numeru.dl")]
+    assert len(ours) >= 15
+    assert [name for name in ours if name not in names] == []  # every op we declare has a rule
 
 
 def test_gather_and_scatter_add_match_torch():

@@ -123,3 +123,19 @@ def test_numeru_ml_trainer_fits_a_module_and_resumes(digits, tmp_path):
     resumed.fit(train, val, resume_from=path)
     for a, b in zip(model.state_dict().values(), other.state_dict().values(), strict=True):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_progress_bar_redraws_on_a_terminal_and_summarises_elsewhere(digits):
+    x_train, _, y_train, _ = digits
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    for out, live in ((Terminal(), True), (io.StringIO(), False)):
+        model = MLP(64, 10, hidden_sizes=(8,))
+        fit(model, x_train[:200].reshape(-1, 64), y_train[:200],
+            _optimizer(model.parameters(), 0.05), epochs=2, batch_size=20, progress=out)
+        text = out.getvalue()
+        assert text.count("\n") == 2 and "epoch 2/2" in text
+        assert ("\r" in text) is live

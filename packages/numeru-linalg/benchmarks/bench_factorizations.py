@@ -6,6 +6,8 @@ its default) and both return new arrays.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import scipy.linalg as sla
 from _timing import THREADS, best_of, header, row
@@ -18,6 +20,7 @@ import numeru.linalg as la
 def main() -> None:
     print(header("LU / QR / Cholesky / solve, float64", "SciPy"))
     rng = np.random.default_rng(0)
+    single = []
     with nm.threads(THREADS), threadpool_limits(THREADS):
         for n in (500, 2000):
             repeats = 7 if n == 500 else 3
@@ -38,6 +41,16 @@ def main() -> None:
             for name, ours_fn, anchor_fn in cases:
                 ours, theirs = best_of(ours_fn, anchor_fn, repeats)
                 print(row(f"{name} n={n}", ours, theirs, 1.1))
+                if n == 500:
+                    single.append((f"{name} n={n}", ours_fn, anchor_fn))
+    # On a shared machine two threads rarely get two cores; CPU time on one thread compares
+    # the work itself.
+    print("\n1 thread, CPU time (time.process_time):\n")
+    print("| case | numeru (ms) | SciPy (ms) | ratio (numeru/anchor) |\n|---|---:|---:|---:|")
+    with nm.threads(1), threadpool_limits(1):
+        for case, ours_fn, anchor_fn in single:
+            ours, theirs = best_of(ours_fn, anchor_fn, 7, clock=time.process_time)
+            print(f"| {case} | {ours * 1e3:.2f} | {theirs * 1e3:.2f} | {ours / theirs:.2f} |")
 
 
 if __name__ == "__main__":

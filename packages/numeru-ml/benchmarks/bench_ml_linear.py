@@ -34,6 +34,13 @@ def best_of(fn, repeat: int) -> float:
     return min(times)
 
 
+def _iters(model) -> str:
+    n_iter = getattr(model, "n_iter_", None)
+    if n_iter is None:
+        return "-"
+    return str(int(np.max(n_iter)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
@@ -53,12 +60,16 @@ def main() -> None:
          sk.ElasticNet(alpha=0.1, l1_ratio=0.5), y),
         ("LogisticRegression", LogisticRegression(), sk.LogisticRegression(), labels),
         ("SGDRegressor", SGDRegressor(random_state=0), sk.SGDRegressor(random_state=0), y),
+        # without shuffling both run the same epochs in the same order: the same work
+        ("SGDRegressor(shuffle=False)", SGDRegressor(shuffle=False),
+         sk.SGDRegressor(shuffle=False), y),
     ]
     threads = nm.get_num_threads()
     print(f"Fit {args.rows:,} x {args.cols} float64, {threads} threads for both "
           f"(best of {args.repeat})\n")
-    print("| model | numeru (s) | scikit-learn (s) | ratio (numeru/anchor) |")
-    print("|---|---|---|---|")
+    print("| model | numeru (s) | scikit-learn (s) | ratio (numeru/anchor) | iterations "
+          "(numeru / scikit-learn) |")
+    print("|---|---|---|---|---|")
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=threads), warnings.catch_warnings():
@@ -67,7 +78,8 @@ def main() -> None:
             ours.fit(X[:2000], target[:2000])  # compile the kernels once
             t_ours = best_of(lambda o=ours, t=target: o.fit(X, t), args.repeat)
             t_ref = best_of(lambda r=ref, t=target: r.fit(X, t), args.repeat)
-            print(f"| {name} | {t_ours:.4f} | {t_ref:.4f} | {t_ours / t_ref:.2f} |")
+            iters = f"{_iters(ours)} / {_iters(ref)}"
+            print(f"| {name} | {t_ours:.4f} | {t_ref:.4f} | {t_ours / t_ref:.2f} | {iters} |")
 
 
 if __name__ == "__main__":

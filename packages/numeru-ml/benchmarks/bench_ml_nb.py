@@ -10,10 +10,10 @@ from sklearn import naive_bayes as sk_nb
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _classic_bench import best_of, table  # noqa: E402
+from _classic_bench import best_of, table
 
-import numeru.core as nm  # noqa: E402
-from numeru.ml.naive_bayes import GaussianNB  # noqa: E402
+import numeru.core as nm
+from numeru.ml.naive_bayes import GaussianNB
 
 
 def main() -> None:

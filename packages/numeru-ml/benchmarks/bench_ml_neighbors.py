@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -11,10 +12,10 @@ from sklearn import neighbors as skn
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _classic_bench import best_of, table  # noqa: E402
+from _classic_bench import best_of, table
 
-import numeru.core as nm  # noqa: E402
-from numeru.ml.neighbors import NearestNeighbors  # noqa: E402
+import numeru.core as nm
+from numeru.ml.neighbors import NearestNeighbors
 
 
 def main() -> None:
@@ -26,14 +27,13 @@ def main() -> None:
         X = rng.normal(size=(100_000, d))
         Q = rng.normal(size=(10_000, d))
         NearestNeighbors(algorithm=algorithm).fit(X[:1000]).kneighbors(Q[:10])  # compile
+        ours_model = NearestNeighbors(n_neighbors=5, algorithm=algorithm)
+        ref_model = skn.NearestNeighbors(n_neighbors=5, algorithm=algorithm, n_jobs=threads)
         with threadpool_limits(threads):
-            ours_model = NearestNeighbors(n_neighbors=5, algorithm=algorithm)
-            ref_model = skn.NearestNeighbors(n_neighbors=5, algorithm=algorithm,
-                                             n_jobs=threads)
-            fit_ours = best_of(lambda: ours_model.fit(X))
-            fit_ref = best_of(lambda: ref_model.fit(X))
-            query_ours = best_of(lambda: ours_model.kneighbors(Q))
-            query_ref = best_of(lambda: ref_model.kneighbors(Q))
+            fit_ours = best_of(partial(ours_model.fit, X))
+            fit_ref = best_of(partial(ref_model.fit, X))
+            query_ours = best_of(partial(ours_model.kneighbors, Q))
+            query_ref = best_of(partial(ref_model.kneighbors, Q))
         same = np.array_equal(ours_model.kneighbors(Q)[1], ref_model.kneighbors(Q)[1])
         label = f"100,000 x {d}, {algorithm}"
         rows.append((f"fit {label}", fit_ours, fit_ref))

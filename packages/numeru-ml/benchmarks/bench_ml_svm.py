@@ -11,10 +11,10 @@ from sklearn.datasets import make_classification
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _classic_bench import best_of, table  # noqa: E402
+from _classic_bench import best_of, table
 
-import numeru.core as nm  # noqa: E402
-from numeru.ml.svm import SVC, LinearSVC  # noqa: E402
+import numeru.core as nm
+from numeru.ml.svm import SVC, LinearSVC
 
 
 def main() -> None:
@@ -39,7 +39,7 @@ def main() -> None:
         ours = best_of(lambda: LinearSVC(random_state=0).fit(X, y), 2)
         ref = best_of(lambda: sk_svm.LinearSVC(random_state=0).fit(X, y), 2)
     rows.append(("LinearSVC fit 100,000 x 100 (defaults)", ours, ref))
-    print(table("SVM", rows, threads, "sklearn LinearSVC dual='auto' picks its primal solver"))
+    print(table("SVM", rows, threads, "LinearSVC dual='auto': both pick a primal solver"))
 
 
 if __name__ == "__main__":

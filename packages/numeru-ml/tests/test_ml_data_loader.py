@@ -17,8 +17,6 @@ from numeru.ml.data import (
     train_test_split,
 )
 
-torch = pytest.importorskip("torch")
-
 X = np.arange(46, dtype=np.float64).reshape(23, 2)
 Y = np.arange(23)
 
@@ -26,6 +24,7 @@ Y = np.arange(23)
 @pytest.mark.parametrize("drop_last", [False, True])
 @pytest.mark.parametrize("prefetch", [0, 3])
 def test_unshuffled_batches_match_torch(drop_last: bool, prefetch: int) -> None:
+    torch = pytest.importorskip("torch")
     ours = DataLoader(TensorDataset(nm.asarray(X), nm.asarray(Y)), batch_size=5,
                       drop_last=drop_last, prefetch=prefetch)
     theirs = torch.utils.data.DataLoader(
@@ -71,6 +70,7 @@ def test_resume_mid_epoch_gives_the_remaining_batches() -> None:
 
 
 def test_custom_dataset_and_collate() -> None:
+    torch = pytest.importorskip("torch")
     class Squares:
         def __len__(self) -> int:
             return 7

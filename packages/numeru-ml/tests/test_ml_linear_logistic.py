@@ -85,3 +85,47 @@ def test_nmr_round_trip(tmp_path) -> None:
     nm.save(model, tmp_path / "lr.nmr")
     loaded = nm.load(tmp_path / "lr.nmr")
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cholesky", "saga"])
+def test_other_backend_tensors(solver: str) -> None:
+    if "strict" not in nm.registry("backends").names():
+        pytest.skip("the example 'strict' backend (examples/numeru-backend-example) is not "
+                    "installed")
+    device = nm.device("strict")
+    X, y = MULTI
+    kwargs = {"solver": solver, "l1_ratio": 1.0 if solver == "saga" else 0.0}
+    ours = LogisticRegression(**kwargs).fit(nm.asarray(X).to(device), nm.asarray(y).to(device))
+    ref = LogisticRegression(**kwargs).fit(X, y)
+    assert ours.coef_.device == device
+    np.testing.assert_allclose(ours.coef_.numpy(), ref.coef_, rtol=1e-9, atol=1e-10)
+    proba = ours.predict_proba(nm.asarray(X).to(device))
+    assert proba.device == device
+    np.testing.assert_allclose(proba.numpy(), ref.predict_proba(X), atol=1e-10)
+
+
+@pytest.mark.parametrize("data", ["binary", "multi"])
+def test_predict_log_proba_and_decision_function(data: str) -> None:
+    X, y = BINARY if data == "binary" else MULTI
+    ours = LogisticRegression(tol=1e-10, max_iter=1000).fit(X, y)
+    ref = sk.LogisticRegression(tol=1e-10, max_iter=1000).fit(X, y)
+    np.testing.assert_allclose(ours.predict_log_proba(X), ref.predict_log_proba(X),
+                               rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(ours.decision_function(X), ref.decision_function(X),
+                               rtol=1e-6, atol=1e-7)
+    tensor_log = ours.predict_log_proba(nm.asarray(X))
+    assert isinstance(tensor_log, nm.Tensor)
+    # 1 - sigmoid(z) loses digits where the log form does not: compare absolutely
+    np.testing.assert_allclose(np.exp(tensor_log.numpy()), ours.predict_proba(X), rtol=1e-9,
+                               atol=1e-15)
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cholesky"])
+@pytest.mark.parametrize("data", ["binary", "multi"])
+def test_without_intercept(solver: str, data: str) -> None:
+    X, y = BINARY if data == "binary" else MULTI
+    kwargs = {"fit_intercept": False, "solver": solver, "tol": 1e-10, "max_iter": 1000}
+    ours = LogisticRegression(**kwargs).fit(X, y)
+    ref = sk.LogisticRegression(**kwargs).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-6, atol=1e-8)
+    np.testing.assert_array_equal(ours.intercept_, 0.0)

@@ -181,3 +181,48 @@ def test_ridge_lbfgs_and_positive_match_sklearn(positive: bool) -> None:
         assert np.all(ours.coef_ >= 0)
         with pytest.raises(ValueError, match="solver"):
             Ridge(positive=True, solver="svd").fit(X, y)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: LinearRegression(), lambda: LinearRegression(positive=True),
+    lambda: Ridge(alpha=0.5), lambda: Ridge(alpha=0.5, solver="svd"),
+    lambda: Ridge(positive=True), lambda: Lasso(alpha=0.1), lambda: ElasticNet(alpha=0.01),
+])
+def test_other_backend_tensors_in_and_out(make) -> None:
+    """Tensors on another backend (the array-api-strict example backend) give the same
+    model, with fitted attributes and predictions on that device."""
+    if "strict" not in nm.registry("backends").names():
+        pytest.skip("the example 'strict' backend (examples/numeru-backend-example) is not "
+                    "installed")
+    device = nm.device("strict")
+    X, y = DIABETES
+    ours = make().fit(nm.asarray(X).to(device), nm.asarray(y).to(device))
+    ref = make().fit(X, y)
+    assert ours.coef_.device == device
+    np.testing.assert_allclose(ours.coef_.numpy(), ref.coef_, rtol=1e-9, atol=1e-9)
+    pred = ours.predict(nm.asarray(X).to(device))
+    assert pred.device == device
+    np.testing.assert_allclose(pred.numpy(), ref.predict(X), rtol=1e-9)
+
+
+@pytest.mark.parametrize("shape", [(8, 20), (30, 10)])
+def test_wide_and_short_designs_match_sklearn(shape: tuple[int, int]) -> None:
+    rng = np.random.default_rng(5)
+    X, y = rng.normal(size=shape), rng.normal(size=shape[0])
+    np.testing.assert_allclose(LinearRegression().fit(X, y).coef_,
+                               sk.LinearRegression().fit(X, y).coef_, atol=1e-10)
+    np.testing.assert_allclose(Lasso(alpha=0.01, tol=1e-12, max_iter=100_000).fit(X, y).coef_,
+                               sk.Lasso(alpha=0.01, tol=1e-12, max_iter=100_000).fit(X, y).coef_,
+                               atol=1e-9)
+
+
+def test_lasso_with_a_large_offset_column_keeps_its_accuracy() -> None:
+    """A column whose mean dwarfs its spread makes X'X - n m m' lose digits: the fit must
+    centre a copy instead and still match scikit-learn."""
+    X, y = DIABETES
+    shifted = X.copy()
+    shifted[:, 0] += 1e7
+    ours = Lasso(alpha=0.05, tol=1e-10, max_iter=100_000).fit(shifted, y)
+    ref = sk.Lasso(alpha=0.05, tol=1e-10, max_iter=100_000).fit(shifted, y)
+    assert rel(ours.coef_, ref.coef_) < 1e-7
+    assert ours.intercept_ == pytest.approx(ref.intercept_, rel=1e-9)

@@ -121,3 +121,38 @@ def test_reproducible_for_a_seed_tensor_io_and_warning() -> None:
         SGDRegressor(loss="hinge").fit(X_REG, Y_REG)
     with pytest.raises(ValueError, match="classes"):
         SGDClassifier().partial_fit(*IRIS)
+
+
+def test_partial_fit_continues_after_nmr_round_trip(tmp_path) -> None:
+    X, y = IRIS
+    a = SGDClassifier(random_state=1, shuffle=False)
+    a.partial_fit(X, y, classes=np.unique(y))
+    nm.save(a, tmp_path / "sgd.nmr")
+    b = nm.load(tmp_path / "sgd.nmr")
+    a.partial_fit(X, y)
+    b.partial_fit(X, y)
+    np.testing.assert_allclose(b.coef_, a.coef_, rtol=1e-12)
+    np.testing.assert_array_equal(b.predict(X), a.predict(X))
+
+
+def test_other_backend_tensors_in_and_out() -> None:
+    if "strict" not in nm.registry("backends").names():
+        pytest.skip("the example 'strict' backend (examples/numeru-backend-example) is not "
+                    "installed")
+    device = nm.device("strict")
+    X, y = IRIS
+    Xs, ys = nm.asarray(X).to(device), nm.asarray(y).to(device)
+    ours = SGDClassifier(loss="log_loss", random_state=0).fit(Xs, ys)
+    ref = SGDClassifier(loss="log_loss", random_state=0).fit(X, y)
+    assert ours.coef_.device == device
+    np.testing.assert_array_equal(ours.coef_.numpy(), ref.coef_)
+    labels, proba = ours.predict(Xs), ours.predict_proba(Xs)
+    assert labels.device == proba.device == device
+    np.testing.assert_array_equal(labels.numpy(), ref.predict(X))
+    np.testing.assert_allclose(proba.numpy(), ref.predict_proba(X), rtol=1e-12)
+    reg = SGDRegressor(random_state=0).fit(nm.asarray(X_REG).to(device),
+                                           nm.asarray(Y_REG).to(device))
+    pred = reg.predict(nm.asarray(X_REG).to(device))
+    assert pred.device == device
+    np.testing.assert_allclose(pred.numpy(), SGDRegressor(random_state=0).fit(
+        X_REG, Y_REG).predict(X_REG), rtol=1e-12)

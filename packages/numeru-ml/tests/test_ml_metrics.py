@@ -67,7 +67,7 @@ def test_binary_fbeta_zero_division_and_strings(labels):
                                               zero_division=zd)
         b = skm.precision_recall_fscore_support([0, 1, 1], [1, 1, 1], average=None,
                                                 zero_division=zd)
-        for x, y in zip(a, b):
+        for x, y in zip(a, b, strict=True):
             np.testing.assert_allclose(x, y, **TOL)
     with pytest.warns(M.UndefinedMetricWarning):
         M.precision_score([0, 1, 1], [1, 1, 1], average=None)
@@ -123,7 +123,7 @@ def test_roc_auc_binary_and_multiclass(labels):
         skm.roc_auc_score(tb, s, sample_weight=w), abs=1e-12)
     assert M.roc_auc_score(tb, s, max_fpr=0.3) == pytest.approx(
         skm.roc_auc_score(tb, s, max_fpr=0.3), abs=1e-12)
-    for a, b in zip(M.roc_curve(tb, s), skm.roc_curve(tb, s)):
+    for a, b in zip(M.roc_curve(tb, s), skm.roc_curve(tb, s), strict=True):
         np.testing.assert_allclose(a, b, **TOL)
     for multi in ["ovr", "ovo"]:
         for average in ["macro", "weighted"]:

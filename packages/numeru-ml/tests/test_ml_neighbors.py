@@ -48,7 +48,7 @@ def test_kneighbors_same_indices_and_distances(data, dim, metric, p, algorithm):
     radius = {3: 0.9, 24: 5.5}[dim] if metric != "cosine" else 0.3
     r1 = ours.radius_neighbors(Q, radius=radius)
     r2 = ref.radius_neighbors(Q, radius=radius, sort_results=True)
-    for a, b, da, db in zip(r1[1], r2[1], r1[0], r2[0]):
+    for a, b, da, db in zip(r1[1], r2[1], r1[0], r2[0], strict=True):
         np.testing.assert_array_equal(a, b)
         np.testing.assert_allclose(da, db, rtol=1e-10, atol=1e-10)
 

@@ -8,8 +8,6 @@ import pytest
 import numeru.core as nm
 from numeru.ml import optim
 
-torch = pytest.importorskip("torch")
-
 NAMES = ["sgd", "adagrad", "rmsprop", "adam", "adamw", "adamax", "nadam", "lion"]
 
 
@@ -43,6 +41,7 @@ def test_state_dict_round_trip_continues_identically(name: str, tmp_path) -> Non
 
 
 def test_state_dict_layout_matches_torch() -> None:
+    torch = pytest.importorskip("torch")
     p, q = nm.asarray(np.ones(3)), nm.asarray(np.ones(2))
     tp, tq = torch.ones(3, dtype=torch.float64), torch.ones(2, dtype=torch.float64)
     ours = optim.Adam([{"params": [p]}, {"params": [q], "lr": 0.5}], lr=0.1)
@@ -100,6 +99,7 @@ def test_errors_name_the_argument() -> None:
 
 
 def test_float32_parameters_stay_float32() -> None:
+    torch = pytest.importorskip("torch")
     p = nm.asarray(np.ones(4, dtype=np.float32))
     tp = torch.ones(4, dtype=torch.float32)
     ours, theirs = optim.AdamW([p], lr=0.01), torch.optim.AdamW([tp], lr=0.01, foreach=False)

@@ -99,7 +99,7 @@ def test_one_hot_encoder_equal(kwargs):
     assert list(ours.get_feature_names_out()) == list(ref.get_feature_names_out())
     np.testing.assert_array_equal(ours.inverse_transform(ours.transform(CATS)),
                                   ref.inverse_transform(ref.transform(CATS)))
-    for x, y in zip(ours.categories_, ref.categories_):
+    for x, y in zip(ours.categories_, ref.categories_, strict=True):
         np.testing.assert_array_equal(x, y)
 
 
@@ -175,3 +175,17 @@ def test_preprocessing_save_and_load(tmp_path, X):
         np.testing.assert_allclose(nm.load(tmp_path / "p.nmr").transform(X), model.transform(X))
     nm.save(P.LabelEncoder().fit(["b", "a"]), tmp_path / "le.nmr")
     assert nm.load(tmp_path / "le.nmr").transform(["a", "b"]).tolist() == [0, 1]
+
+
+def test_encoders_and_string_imputer_save_and_load(tmp_path):
+    encoder = P.OneHotEncoder(sparse_output=False).fit(CATS)
+    nm.save(encoder, tmp_path / "ohe.nmr")
+    loaded = nm.load(tmp_path / "ohe.nmr")
+    np.testing.assert_array_equal(loaded.transform(CATS),
+                                  skp.OneHotEncoder(sparse_output=False).fit_transform(CATS))
+    np.testing.assert_array_equal(loaded.inverse_transform(loaded.transform(CATS)), CATS)
+    S = np.array([["a", "x"], ["b", np.nan], [np.nan, "x"], ["a", "y"]], dtype=object)
+    imputer = P.SimpleImputer(strategy="most_frequent").fit(S)
+    nm.save(imputer, tmp_path / "imp.nmr")
+    assert nm.load(tmp_path / "imp.nmr").transform(S).tolist() == \
+        ski.SimpleImputer(strategy="most_frequent").fit_transform(S).tolist()

@@ -64,3 +64,17 @@ def test_demo_section_runs() -> None:
     section(out)
     text = out.getvalue()
     assert "Lasso" in text and "Trainer" in text
+
+
+def test_plugin_and_package_imports_stay_cheap() -> None:
+    """Loading the plugin (every CLI start does) or ``numeru.ml`` must not import Numba,
+    SciPy's optimizers or scikit-learn: models load on first use."""
+    import subprocess
+    import sys
+
+    code = ("import sys, numeru.ml, numeru.ml.plugin, numeru.ml.optim, numeru.ml.data, "
+            "numeru.ml.train; heavy = [m for m in ('numba', 'scipy.optimize', 'sklearn') "
+            "if m in sys.modules]; print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"

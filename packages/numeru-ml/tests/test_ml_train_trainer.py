@@ -146,3 +146,70 @@ def test_trainer_errors_name_the_argument() -> None:
         Trainer(model, optim.SGD(model.parameters(), lr=0.1), epochs=0)
     with pytest.raises(ValueError, match="model"):
         Trainer(object(), optim.SGD(model.parameters(), lr=0.1))
+
+
+def test_loss_fn_and_metrics_with_a_plain_parameter_model() -> None:
+    """Any object with parameters() trains when a loss_fn fills the gradients."""
+
+    class TwoParams:
+        def __init__(self) -> None:
+            self.w = nm.asarray(np.zeros(4))
+            self.b = nm.asarray(np.zeros(1))
+
+        def parameters(self):
+            return [self.w, self.b]
+
+    def loss_fn(model, batch):
+        xb, yb = batch[0].numpy(), batch[1].numpy()
+        r = xb @ model.w.numpy() + model.b.numpy()[0] - yb
+        model.w.grad = nm.asarray(xb.T @ r / len(r))
+        model.b.grad = nm.asarray(np.array([r.mean()]))
+        return 0.5 * float(r @ r) / len(r)
+
+    model = TwoParams()
+    opt = optim.SGD(model.parameters(), lr=0.3, momentum=0.5)
+    full = DataLoader(TensorDataset(nm.asarray(X), nm.asarray(Y_REG)), batch_size=120)
+    history = Trainer(model, opt, epochs=300, loss_fn=loss_fn, progress=False,
+                      metrics={"r2": lambda m, loader: 1.0}).fit(full, full)
+    ref = SkRidge(alpha=1e-12).fit(X, Y_REG)
+    np.testing.assert_allclose(model.w.numpy(), ref.coef_, rtol=1e-6)
+    assert history["val_loss"][-1] == pytest.approx(history["loss"][-1], rel=1e-3)
+    assert history["r2"] == [1.0] * 300
+
+
+def test_progress_bar_and_best_only_checkpoints(tmp_path, capsys) -> None:
+    model = LinearModule(4, loss="squared_error")
+    opt = optim.SGD(model.parameters(), lr=0.05)
+    checkpoint = ModelCheckpoint(tmp_path / "best-{epoch}.nmr", monitor="loss",
+                                 save_best_only=True)
+    history = Trainer(model, opt, epochs=3, callbacks=[checkpoint], progress=True).fit(
+        _loader(Y_REG))
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == ["best-0.nmr", "best-1.nmr", "best-2.nmr"]  # the loss kept improving
+    assert checkpoint.best == history["loss"][-1]
+    saved = nm.load(tmp_path / "best-2.nmr")
+    np.testing.assert_array_equal(saved["model"]["weight"].numpy(), model.weight.numpy())
+    assert saved["position"]["epoch"] == 3 and saved["position"]["batch"] == 0
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "log_loss", "cross_entropy"])
+def test_training_on_another_backend_matches_cpu(loss: str) -> None:
+    """Data, model, optimizer and loader on the array-api-strict example backend give the
+    CPU's weights exactly."""
+    if "strict" not in nm.registry("backends").names():
+        pytest.skip("the example 'strict' backend (examples/numeru-backend-example) is not "
+                    "installed")
+    target = Y_REG if loss == "squared_error" else (Y_CLS > 0).astype(np.int64) \
+        if loss == "log_loss" else Y_CLS
+    weights = []
+    for device in (None, nm.device("strict")):
+        Xt, yt = nm.asarray(X), nm.asarray(target)
+        if device is not None:
+            Xt, yt = Xt.to(device), yt.to(device)
+        model = LinearModule(4, 3 if loss == "cross_entropy" else 1, loss=loss, device=device)
+        loader = DataLoader(TensorDataset(Xt, yt), batch_size=16, shuffle=True, seed=3)
+        Trainer(model, optim.Adam(model.parameters(), lr=0.05), epochs=3,
+                progress=False).fit(loader)
+        assert model.weight.device == Xt.device
+        weights.append(model.weight.numpy())
+    np.testing.assert_array_equal(weights[1], weights[0])

@@ -227,3 +227,15 @@ def test_boosting_errors_name_the_argument():
         GradientBoostingRegressor(categorical_features=[0]).fit(Xt, yt.astype(float))
     with pytest.raises(ValidationError, match="eval_metric"):
         GradientBoostingClassifier(eval_metric="nope").fit(Xt, yt)
+
+
+def test_regularisation_and_sampling_parameters_match_xgboost():
+    Xt, yt, Xv, yv = _regression()
+    kw = {**PARAMS, "gamma": 0.5, "reg_alpha": 2.0, "reg_lambda": 3.0, "min_child_weight": 5.0,
+          "subsample": 0.8, "colsample_bytree": 0.75}
+    ours = GradientBoostingRegressor(**kw, random_state=0).fit(Xt, yt)
+    ref = xgb.XGBRegressor(**kw, random_state=0, n_jobs=2).fit(Xt, yt)
+    assert _rmse(yv, ours.predict(Xv)) <= _rmse(yv, ref.predict(Xv)) * 1.005
+    # gamma prunes: fewer splits than without it
+    loose = GradientBoostingRegressor(**{**kw, "gamma": 0.0}, random_state=0).fit(Xt, yt)
+    assert ours.get_importances("split").sum() < loose.get_importances("split").sum()

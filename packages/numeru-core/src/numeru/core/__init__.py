@@ -4,7 +4,11 @@
 (``x.__array_namespace__()`` returns it); it only re-exports, the code lives in the modules.
 """
 
-from . import dispatch, errors
+from . import (
+    dispatch,
+    errors,
+    random,  # nm.random: Philox4x32-10 generators
+)
 from ._version import __version__
 from .creation import (
     arange,
@@ -28,7 +32,6 @@ from .creation import (
 from .devices import Device, device, get_default_device
 from .dtypes import (
     bfloat16,
-    bool_ as bool,  # noqa: A001 - the Array API name
     can_cast,
     complex64,
     complex128,
@@ -50,8 +53,11 @@ from .dtypes import (
     uint32,
     uint64,
 )
+from .dtypes import (
+    bool_ as bool,
+)
 from .elementwise import *  # noqa: F403 - the elementwise functions, listed in its __all__
-from .elementwise import reciprocal, round  # noqa: A004
+from .elementwise import reciprocal, round
 from .indexing import masked_fill
 from .linalg_functions import matmul, tensordot, vecdot
 from .manipulation import (
@@ -75,27 +81,26 @@ from .manipulation import (
     tile,
     unstack,
 )
+from .namespace_info import __array_namespace_info__
 from .nmr import load, save  # .nmr artifacts: nm.save(obj, path), nm.load(path)
 from .parallel import get_num_threads, parallel_map, set_num_threads, threads
 from .plugins import build, registry
 from .searching import argmax, argmin, argsort, count_nonzero, nonzero, searchsorted, sort, where
-from .namespace_info import __array_namespace_info__
 from .sets import isin, unique_all, unique_counts, unique_inverse, unique_values
 from .statistics import (
-    all,  # noqa: A004
-    any,  # noqa: A004
+    all,
+    any,
     cumulative_prod,
     cumulative_sum,
-    max,  # noqa: A004
+    max,
     mean,
-    min,  # noqa: A004
+    min,
     prod,
     std,
-    sum,  # noqa: A004
+    sum,
     var,
 )
 from .tensor import Tensor
-from . import random  # nm.random: Philox4x32-10 generators (needs Tensor, imported above)
 
 __array_api_version__ = "2023.12"
 

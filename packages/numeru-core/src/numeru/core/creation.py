@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -10,6 +11,7 @@ from . import dispatch
 from .devices import Device, get_default_device
 from .devices import device as _device
 from .dtypes import ALL, default_for, get_default_dtype
+from .dtypes import bfloat16 as _BF16
 from .dtypes import dtype as _dtype
 from .errors import DeviceError, DTypeError, ShapeError, ValidationError, expected
 from .tensor import Tensor
@@ -89,7 +91,9 @@ def from_dlpack(x: Any, /, *, device: Any = None, copy: bool | None = None) -> T
     kind, index = x.__dlpack_device__()
     kind = int(kind)
     if kind == 1:  # kDLCPU
-        data = np.from_dlpack(x, copy=copy) if copy is not None else np.from_dlpack(x)
+        data = _bfloat16_from_torch(x, copy)
+        if data is None:
+            data = np.from_dlpack(x, copy=copy) if copy is not None else np.from_dlpack(x)
         result = Tensor(data, "cpu")
     else:
         from .plugins import registry
@@ -101,6 +105,17 @@ def from_dlpack(x: Any, /, *, device: Any = None, copy: bool | None = None) -> T
             raise DeviceError(f"from_dlpack: no installed backend takes DLPack device type {kind}")
         result = Tensor(owner.from_dlpack(x), _device(owner.name, int(index)))
     return result if device is None else result.to(device)
+
+
+def _bfloat16_from_torch(x: Any, copy: bool | None) -> Any:
+    """A PyTorch bfloat16 tensor, shared through DLPack as int16 bits (NumPy's DLPack has no
+    bfloat16) and viewed back as bfloat16; None for anything else."""
+    torch = sys.modules.get("torch")
+    if torch is None or not isinstance(x, torch.Tensor) or x.dtype != torch.bfloat16:
+        return None
+    bits = x.view(torch.int16)
+    raw = np.from_dlpack(bits, copy=copy) if copy is not None else np.from_dlpack(bits)
+    return raw.view(_BF16)
 
 
 def _fill(shape: Any, dtype: Any, device: Any, fill: Any, *, zeroed: bool = False) -> Tensor:

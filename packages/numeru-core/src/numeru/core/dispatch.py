@@ -3,7 +3,9 @@
 An ``Op`` has a name and a generic implementation written only against the backend's array
 namespace (``generic(xp, *arrays, **params)``). A backend may have a fast kernel registered under
 the same name through the ``register_kernels`` hook (``kernel(*arrays, **params)``); dispatch
-prefers it. Kernels that write into ``out=`` themselves set ``kernel.accepts_out = True``.
+prefers it. Kernels that write into ``out=`` themselves set ``kernel.accepts_out = True`` and
+``kernel.out_meta(*arrays, **params) -> (shape, dtype)`` (or None), so ``out`` is checked before
+they run; elementwise ufuncs are checked through ``ufunc.resolve_dtypes``.
 
 Autograd (numeru-dl) installs a tracer with ``set_tracer``: when it is set and an input requires
 grad, ``tracer.record(op_name, inputs, params, output)`` is called after the op. Core knows
@@ -244,7 +246,6 @@ def broadcast_shape(name: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
         raise ShapeError(f"{name}: shapes {shown} cannot be broadcast together") from None
 
 
-_broadcast_shape = broadcast_shape
 
 
 # -- any op ------------------------------------------------------------------------------------
@@ -370,10 +371,6 @@ def _wrap_any(result: Any, device: Device) -> Any:
     if result is None or isinstance(result, (bool, int, float, complex, str)):
         return result
     return _wrap(device.backend.wrap_result(result), device)
-
-
-def Device_default() -> Device:
-    return get_default_device()
 
 
 def _install_tensor(cls: type) -> None:

@@ -179,7 +179,11 @@ def _binary_into(o: Op, x1: Any, x2: Any, out: Any) -> Any:
         fn = o._binary.get(device) if o._generation == _plugins._generation else None
         if fn is None:
             fn = o.binary_kernel(device)
-        if fn.__class__ is _ufunc and _result_dtype(fn, (a.dtype, b_key)) == target.dtype:
+        a_dtype = a.dtype
+        result_dtype = _out_dtypes.get((fn, a_dtype, b_key), False)  # _result_dtype's cache
+        if result_dtype is False:
+            result_dtype = _result_dtype(fn, (a_dtype, b_key))
+        if fn.__class__ is _ufunc and result_dtype == target.dtype:
             fn(a, b, target)
             if _tracer is not None and (x1.requires_grad or (c2 is Tensor and x2.requires_grad)):
                 _tracer.record(o.name, (x1, x2), {}, out)

@@ -137,7 +137,8 @@ class Tensor:
             target = _device(device)
             if target is not self.device:
                 host = self._host()
-                data = target.backend.from_numpy(np.ascontiguousarray(host), target.index)
+                data = target.backend.from_numpy(np.ascontiguousarray(host).reshape(host.shape),
+                                                 target.index)
                 result = Tensor(data, target)
                 copy = False
         if dtype is not None:

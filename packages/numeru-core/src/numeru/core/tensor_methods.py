@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from . import (
     creation,
     dispatch,
@@ -27,6 +29,7 @@ from . import (
     statistics,
 )
 from .dtypes import bfloat16 as _BF16
+from .dtypes import dtype as _as_dtype
 from .errors import DTypeError, ShapeError, ValidationError, expected
 from .tensor import Tensor
 
@@ -128,7 +131,13 @@ class _Methods(_Base):
         return manipulation.reshape(self, _shape_args(shape), copy=copy)
 
     def view(self, *shape: Any) -> Tensor:
-        """``reshape`` that never copies (a ``ShapeError`` when the layout does not allow it)."""
+        """``reshape`` that never copies (a ``ShapeError`` when the layout does not allow it).
+
+        ``x.view(dtype)`` (PyTorch's other meaning) reinterprets the same bytes as ``dtype``,
+        e.g. ``t.view(nm.int16)`` to hand bfloat16 bits to a DLPack consumer.
+        """
+        if len(shape) == 1 and _is_dtype(shape[0]):
+            return dispatch.apply_one(_VIEW_AS, self, {"dtype": _as_dtype(shape[0])})
         try:
             return manipulation.reshape(self, _shape_args(shape), copy=False)
         except ValueError as exc:
@@ -313,6 +322,22 @@ class _Methods(_Base):
         return creation.astype(self, other.dtype, copy=False)
 
 
+def _view_as_generic(xp: Any, x: Any, dtype: Any) -> Any:
+    if x.dtype.itemsize != dtype.itemsize:
+        raise expected("view: dtype", f"a dtype of {x.dtype.itemsize} bytes like {x.dtype}",
+                       dtype, error=DTypeError)
+    return x.view(dtype)  # NumPy/CuPy arrays: a reinterpretation of the same memory
+
+
+_VIEW_AS = dispatch.op("view_as_dtype", _view_as_generic)
+
+
+def _is_dtype(value: Any) -> bool:
+    return not isinstance(value, (int, tuple, list)) and (
+        isinstance(value, (np.dtype, str)) or (isinstance(value, type)
+                                               and issubclass(value, np.generic)))
+
+
 def _scalar(value: Any) -> Any:
     if isinstance(value, Tensor):
         if value.size != 1:
@@ -370,7 +395,7 @@ def _add_scaled(name: str) -> tuple[Any, Any]:
 _ALIASES = {"sub": "subtract", "mul": "multiply", "div": "divide", "neg": "negative",
             "eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal",
             "gt": "greater", "ge": "greater_equal", "true_divide": "divide",
-            "fmod": "remainder", "arctan2": "atan2", "absolute": "abs"}
+            "arctan2": "atan2", "absolute": "abs"}
 
 
 def install(cls: type) -> None:
@@ -379,7 +404,7 @@ def install(cls: type) -> None:
         if not name.startswith("__"):
             setattr(cls, name, value)
     made: dict[str, tuple[Any, Any]] = {}
-    for name in elementwise.UNARY:
+    for name in (*elementwise.UNARY, "reciprocal"):
         made[name] = _unary_method(name)
     for name in elementwise.BINARY:
         made[name] = _binary_method(name)

@@ -327,21 +327,34 @@ def check_sample_weight(sample_weight: Any, n_samples: int, *, like: Any = None,
     return array
 
 
+_array_types: dict[str, type] = {}  # backend name -> the type of its arrays (learned once)
+
+
+def _array_type(backend: Any) -> type | None:
+    found = _array_types.get(backend.name)
+    if found is None:
+        try:
+            found = type(backend.asarray(0.0, None, 0, None))
+        except Exception:  # a backend that cannot make arrays here owns none of the inputs
+            return None
+        _array_types[backend.name] = found
+    return found
+
+
 def _device_of_backend(array: Any) -> Device:
-    """The device of a raw backend array (NumPy -> CPU; others through their backend)."""
+    """The device of a raw backend array (NumPy -> CPU; others: the backend whose arrays have
+    this type, e.g. ``cupy.ndarray`` for cuda even though its ``xp`` is a compat wrapper)."""
     if isinstance(array, np.ndarray):
         return CPU
     from .devices import device as make_device
     from .plugins import registry
 
-    module = type(array).__module__.split(".")[0]
     backends = registry("backends")
     for name in backends.names():
         backend = backends.get(name)
-        if backend.unavailable_reason() is not None:
+        if name == "cpu" or backend.unavailable_reason() is not None:
             continue  # an array cannot come from a backend that cannot run here
-        xp = backend.xp
-        if xp is not None and getattr(xp, "__name__", "").split(".")[0] == module:
+        if _array_type(backend) is type(array):
             return make_device(name, backend.device_index(array))
     return CPU
 

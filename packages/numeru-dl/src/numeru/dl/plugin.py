@@ -28,6 +28,8 @@ def register_kernels(register: Any) -> None:
     from .ops.activation import erf_cpu_kernel
 
     register("erf", "cpu", _Lazy(erf_cpu_kernel))
+    for name in ("conv2d", "conv2d_weight_grad", "conv2d_input_grad"):
+        register(name, "cpu", _Lazy(_conv_kernel(name)))
 
 
 @hookimpl
@@ -39,6 +41,15 @@ def register_models(register: Any) -> None:
 @hookimpl
 def register_demos(register: Any) -> None:
     register("dl", "numeru.dl.demo:section")
+
+
+def _conv_kernel(name: str) -> Any:
+    def factory() -> Any:
+        from .ops._cpu_conv import KERNELS  # imports Numba: only when a convolution runs
+
+        return KERNELS[name]
+
+    return factory
 
 
 class _Lazy:

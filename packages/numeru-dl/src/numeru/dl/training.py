@@ -37,18 +37,34 @@ def make_optimizer(name: str, params: Any, **options: Any) -> Any:
     return by_name[name](params, **options)
 
 
-def _progress(out: TextIO | None, epoch: int, epochs: int, done: int, total: int,
-              loss: float, start: float) -> None:
-    if out is None:
-        return
-    width = 24
-    filled = int(width * done / max(total, 1))
-    bar = "#" * filled + "." * (width - filled)
-    out.write(f"\r  epoch {epoch + 1}/{epochs} [{bar}] {done}/{total} loss {loss:.4f} "
-              f"{time.perf_counter() - start:5.1f}s")
-    if done == total:
-        out.write("\n")
-    out.flush()
+class _Progress:
+    """A one-line text progress bar: redrawn in place on a terminal (only when the bar moves),
+    one summary line per epoch on anything else (logs, files, captured output)."""
+
+    WIDTH = 24
+
+    def __init__(self, out: TextIO | None, epochs: int, total: int) -> None:
+        self.out, self.epochs, self.total = out, epochs, total
+        isatty = getattr(out, "isatty", None)
+        self.live = bool(isatty()) if callable(isatty) else False
+        self.start = time.perf_counter()
+        self.drawn = -1
+
+    def update(self, epoch: int, done: int, loss: float) -> None:
+        if self.out is None:
+            return
+        filled = self.WIDTH * done // max(self.total, 1)
+        last = done == self.total
+        if not last and (not self.live or filled == self.drawn):
+            return
+        self.drawn = filled
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        line = (f"  epoch {epoch + 1}/{self.epochs} [{bar}] {done}/{self.total} loss {loss:.4f} "
+                f"{time.perf_counter() - self.start:5.1f}s")
+        self.out.write(("\r" if self.live else "") + line + ("\n" if last else ""))
+        self.out.flush()
+        if last:
+            self.drawn = -1
 
 
 def fit(model: Module, X: np.ndarray, y: np.ndarray, optimizer: Any, *, epochs: int = 1,
@@ -61,8 +77,8 @@ def fit(model: Module, X: np.ndarray, y: np.ndarray, optimizer: Any, *, epochs: 
         raise expected("batch_size", "a positive int", batch_size)
     order_rng = np.random.Generator(np.random.Philox(seed))
     history = []
-    start = time.perf_counter()
     n = len(X)
+    bar = _Progress(progress, epochs, n)
     for epoch in range(epochs):
         model.train()
         order = order_rng.permutation(n)
@@ -75,7 +91,7 @@ def fit(model: Module, X: np.ndarray, y: np.ndarray, optimizer: Any, *, epochs: 
             optimizer.step()
             total += float(loss.item()) * len(idx)
             count += len(idx)
-            _progress(progress, epoch, epochs, count, n, total / count, start)
+            bar.update(epoch, count, total / count)
         history.append(total / count)
     return history
 

@@ -15,6 +15,8 @@ import numpy as np
 import scipy.linalg as sla
 from scipy.linalg import blas, lapack
 
+from numeru.core.errors import LinAlgError
+
 from . import _checks
 
 SMALL_N = 16
@@ -54,7 +56,9 @@ def _raise_singular(func: str, a: np.ndarray) -> None:
         _, _, info = getrf(stack[flat])
         if info > 0:
             raise _checks.singular(func, batch, flat, int(info) - 1)
-    raise _checks.singular(func, batch, 0, 0)  # LAPACK said singular; getrf agrees on retry
+    # NumPy's LAPACK saw an exact zero pivot that SciPy's getrf does not reproduce (a different
+    # blocking can round differently): report what is known rather than invent an index.
+    raise LinAlgError(f"{func}: a is singular: LAPACK found an exactly zero pivot")
 
 
 def _raise_not_pd(func: str, a: np.ndarray, lower: bool) -> None:
@@ -65,7 +69,7 @@ def _raise_not_pd(func: str, a: np.ndarray, lower: bool) -> None:
         _, info = potrf(stack[flat], lower=lower, clean=False)
         if info > 0:
             raise _checks.not_positive_definite(func, batch, flat, int(info))
-    raise _checks.not_positive_definite(func, batch, 0, 1)
+    raise LinAlgError(f"{func}: a is not positive definite (reported by LAPACK)")
 
 
 def _raise_info(func: str, batch: tuple[int, ...], info: np.ndarray, kind: str) -> None:

@@ -20,14 +20,11 @@ def to_host(a: Any) -> np.ndarray:
     """
     if isinstance(a, np.ndarray):
         return a
-    data = getattr(a, "data", None)
-    if data is not None and not isinstance(a, np.ndarray) and hasattr(a, "device"):
-        a = data  # a numeru Tensor
-    if isinstance(a, np.ndarray):
-        return a
-    if hasattr(a, "get"):  # CuPy and look-alikes
-        return np.asarray(a.get())
-    return np.asarray(a)
+    if isinstance(a, (list, tuple)):
+        return np.asarray(a)
+    from numeru.core.estimator import to_numpy
+
+    return to_numpy(a)  # through the array's backend (CuPy, array-api-strict, ...)
 
 
 def encode_labels(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -234,7 +234,7 @@ def make_pipeline(*steps, verbose=False):
     counts = {n: names.count(n) for n in names}
     seen: dict[str, int] = defaultdict(int)
     named = []
-    for name, est in zip(names, steps):
+    for name, est in zip(names, steps, strict=True):
         if counts[name] > 1:
             seen[name] += 1
             name = f"{name}-{seen[name]}"

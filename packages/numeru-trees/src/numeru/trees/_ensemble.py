@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._kernels.predict import apply_trees, predict_raw
+from ._kernels.predict import apply_trees, pack_nodes, predict_packed
 from ._kernels.threads import restore_threads, use_threads_for
 
 _NODE_FIELDS = {
@@ -73,6 +73,8 @@ class TreeEnsemble:
             if flat["cat_left"].size == 0:
                 flat["cat_left"] = np.zeros(1, np.bool_)  # numba needs a non-empty buffer
             self._flat = flat
+            self._packed = pack_nodes(flat["feature"], flat["left"], flat["right"],
+                                      flat["default_left"], flat["is_cat"])
         return self._flat
 
     def predict_raw(self, X: np.ndarray, out: np.ndarray, begin: int = 0,
@@ -83,9 +85,9 @@ class TreeEnsemble:
             return out
         f = self.flat()
         use_threads_for(X.shape[0] * (end - begin) * 8)
-        predict_raw(X, f["tree_offsets"], f["tree_group"], f["feature"], f["threshold"],
-                    f["left"], f["right"], f["default_left"], f["is_cat"], f["cat_start"],
-                    f["cat_count"], f["cat_left"], f["value"], begin, end, out)
+        predict_packed(X, f["tree_offsets"], f["tree_group"], self._packed, f["threshold"],
+                       f["cat_start"], f["cat_count"], f["cat_left"], f["value"], begin, end,
+                       out)
         return out
 
     def apply(self, X: np.ndarray) -> np.ndarray:

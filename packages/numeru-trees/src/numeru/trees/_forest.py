@@ -103,9 +103,9 @@ class BaseForest(BaseEstimator):
             return tree, counts
 
         jobs = self.n_jobs
-        n_threads = parallel.get_num_threads() if jobs in (None, -1) else int(jobs)
         if jobs is not None and (not is_int(jobs) or jobs == 0 or jobs < -1):
             raise expected("n_jobs", "None, -1 or a positive int", jobs)
+        n_threads = parallel.get_num_threads() if jobs in (None, -1) else int(jobs)
         bar = None
         if self.verbose:
             from tqdm.auto import tqdm
@@ -179,11 +179,20 @@ class BaseForest(BaseEstimator):
         return as_float32(X_arr)
 
     def _mean_value(self, Xn) -> np.ndarray:
-        """Mean over trees of the leaf values (class fractions or regression values)."""
+        """Mean over trees of the leaf values (class fractions or regression values).
+
+        Trees are evaluated in parallel in small batches (bounded memory) and summed in tree
+        order, so the result does not depend on the thread count.
+        """
+
+        def leaf_values(est):
+            return est.tree_.value[est.tree_.apply(Xn), 0, :]
+
         out = None
-        for est in self.estimators_:
-            v = est.tree_.value[est.tree_.apply(Xn), 0, :]
-            out = v.copy() if out is None else out + v
+        batch = 2 * parallel.get_num_threads()
+        for start in range(0, len(self.estimators_), batch):
+            for v in parallel.parallel_map(leaf_values, self.estimators_[start:start + batch]):
+                out = v.copy() if out is None else out + v
         return out / len(self.estimators_)
 
     @property
@@ -253,7 +262,7 @@ class ForestRegressorMixin(RegressorMixin):
         return to_output(self, self._mean_value(self._prepare(X))[:, 0].copy(), like=X)
 
 
-def _classifier_init(self, n_estimators, criterion, max_depth, min_samples_split,
+def _store_params(self, n_estimators, criterion, max_depth, min_samples_split,
                      min_samples_leaf, min_weight_fraction_leaf, max_features, max_leaf_nodes,
                      min_impurity_decrease, bootstrap, oob_score, n_jobs, random_state, verbose,
                      warm_start, class_weight, ccp_alpha, max_samples):
@@ -289,7 +298,7 @@ class RandomForestClassifier(ForestClassifierMixin, BaseForest):
                  max_features="sqrt", max_leaf_nodes=None, min_impurity_decrease=0.0,
                  bootstrap=True, oob_score=False, n_jobs=None, random_state=None, verbose=0,
                  warm_start=False, class_weight=None, ccp_alpha=0.0, max_samples=None):
-        _classifier_init(self, n_estimators, criterion, max_depth, min_samples_split,
+        _store_params(self, n_estimators, criterion, max_depth, min_samples_split,
                          min_samples_leaf, min_weight_fraction_leaf, max_features,
                          max_leaf_nodes, min_impurity_decrease, bootstrap, oob_score, n_jobs,
                          random_state, verbose, warm_start, class_weight, ccp_alpha,
@@ -306,7 +315,7 @@ class ExtraTreesClassifier(ForestClassifierMixin, BaseForest):
                  max_features="sqrt", max_leaf_nodes=None, min_impurity_decrease=0.0,
                  bootstrap=False, oob_score=False, n_jobs=None, random_state=None, verbose=0,
                  warm_start=False, class_weight=None, ccp_alpha=0.0, max_samples=None):
-        _classifier_init(self, n_estimators, criterion, max_depth, min_samples_split,
+        _store_params(self, n_estimators, criterion, max_depth, min_samples_split,
                          min_samples_leaf, min_weight_fraction_leaf, max_features,
                          max_leaf_nodes, min_impurity_decrease, bootstrap, oob_score, n_jobs,
                          random_state, verbose, warm_start, class_weight, ccp_alpha,
@@ -321,7 +330,7 @@ class RandomForestRegressor(ForestRegressorMixin, BaseForest):
                  max_features=1.0, max_leaf_nodes=None, min_impurity_decrease=0.0,
                  bootstrap=True, oob_score=False, n_jobs=None, random_state=None, verbose=0,
                  warm_start=False, ccp_alpha=0.0, max_samples=None):
-        _classifier_init(self, n_estimators, criterion, max_depth, min_samples_split,
+        _store_params(self, n_estimators, criterion, max_depth, min_samples_split,
                          min_samples_leaf, min_weight_fraction_leaf, max_features,
                          max_leaf_nodes, min_impurity_decrease, bootstrap, oob_score, n_jobs,
                          random_state, verbose, warm_start, _NO_CLASS_WEIGHT, ccp_alpha,
@@ -338,7 +347,7 @@ class ExtraTreesRegressor(ForestRegressorMixin, BaseForest):
                  max_features=1.0, max_leaf_nodes=None, min_impurity_decrease=0.0,
                  bootstrap=False, oob_score=False, n_jobs=None, random_state=None, verbose=0,
                  warm_start=False, ccp_alpha=0.0, max_samples=None):
-        _classifier_init(self, n_estimators, criterion, max_depth, min_samples_split,
+        _store_params(self, n_estimators, criterion, max_depth, min_samples_split,
                          min_samples_leaf, min_weight_fraction_leaf, max_features,
                          max_leaf_nodes, min_impurity_decrease, bootstrap, oob_score, n_jobs,
                          random_state, verbose, warm_start, _NO_CLASS_WEIGHT, ccp_alpha,

@@ -91,7 +91,8 @@ class HistogramGrower:
     """Grows trees on fixed binned data; one instance serves every round of a fit."""
 
     def __init__(self, bins, n_bins, cuts, is_cat, monotone, params: GrowParams):
-        self.bins = bins
+        self.bins = bins  # row-major: histograms read whole rows
+        self.bins_t = np.ascontiguousarray(bins.T)  # feature-major: partitions read a column
         self.n_bins = n_bins
         self.cuts = cuts
         self.is_cat = is_cat
@@ -150,7 +151,7 @@ class HistogramGrower:
                 cat_rows[i, : n.cat_left.shape[0]] = n.cat_left
         use_threads_for(sum(n.end - n.start for n in nodes))
         n_left = partition_rows(
-            self.bins, order, self.scratch, np.array([n.start for n in nodes], np.int64),
+            self.bins_t, order, self.scratch, np.array([n.start for n in nodes], np.int64),
             np.array([n.end for n in nodes], np.int64), feats,
             np.array([n.split_bin for n in nodes], np.int64),
             np.array([n.default_left for n in nodes], np.bool_), self.is_cat[feats], cat_rows)

@@ -27,7 +27,7 @@ def check_int(name, value, low, *, allow_none=False, high=None):
 
 
 def check_real(name, value, low, high, *, low_open=False, high_open=False):
-    ok = is_real(value) and math.isfinite(value) if high != math.inf else is_real(value)
+    ok = is_real(value) and math.isfinite(value)
     if ok:
         ok = (value > low if low_open else value >= low) and (
             value < high if high_open else value <= high)

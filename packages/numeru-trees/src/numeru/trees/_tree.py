@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numeru.core.errors import ValidationError, expected
+from numeru.core.errors import expected
 from numeru.core.estimator import (
     BaseEstimator,
     ClassifierMixin,
@@ -264,4 +264,4 @@ class DecisionTreeRegressor(RegressorMixin, BaseDecisionTree):
         return to_output(self, self.tree_.value[leaves, 0, 0].copy(), like=X)
 
 
-__all__ = ["DecisionTreeClassifier", "DecisionTreeRegressor", "ValidationError"]
+__all__ = ["DecisionTreeClassifier", "DecisionTreeRegressor"]

@@ -252,6 +252,11 @@ def squeeze_kernel(x: Any, axis: Any) -> Any:
     return x.squeeze(axis)
 
 
+def isin_kernel(x1: Any, x2: Any, invert: bool = False) -> Any:
+    # NumPy picks a lookup table for integers of a small range (O(n)) and sorting otherwise.
+    return np.isin(x1, x2, invert=invert)
+
+
 def getitem_kernel(x: Any, key: Any) -> Any:
     if key.__class__ is int and x.ndim == 1:
         return x[key, ...]  # the 0-d view directly (x[key] would be a detached scalar)
@@ -268,6 +273,7 @@ KERNELS = {
     "permute_dims": permute_dims_kernel,
     "matrix_transpose": matrix_transpose_kernel,
     "squeeze": squeeze_kernel,
+    "isin": isin_kernel,
     "sum": sum_kernel,
     "prod": prod_kernel,
     "max": max_kernel,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from typing import TextIO
+from typing import Any, TextIO
 
 
 def artifacts_section(out: TextIO) -> None:
@@ -15,9 +15,10 @@ def artifacts_section(out: TextIO) -> None:
     from ._inspect import report
 
     rng = np.random.default_rng(0)
-    weights = {"layer1": {"weight": nm.asarray(rng.standard_normal((64, 32)).astype("float32")),
-                          "bias": nm.zeros(32, dtype=nm.float32)},
-               "classes": np.array(["cat", "dog"]), "epochs": 12, "lr": 3e-4}
+    layer = {"weight": nm.asarray(rng.standard_normal((64, 32)).astype("float32")),
+             "bias": nm.zeros(32, dtype=nm.float32)}
+    weights: dict[str, Any] = {"layer1": layer, "classes": np.array(["cat", "dog"]),
+                               "epochs": 12, "lr": 3e-4}
     with tempfile.TemporaryDirectory() as directory:
         path = os.path.join(directory, "weights.nmr")
         nm.save(weights, path, metadata={"note": "numeru demo"})

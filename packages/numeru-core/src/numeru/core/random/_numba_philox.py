@@ -1,16 +1,17 @@
 """Numba fast path of the random ops on the CPU: the same bits as ``philox.py``/``transforms.py``.
 
-Each kernel is one parallel loop over Philox blocks that goes from counter to the final value
-in registers (the generic code makes about fifty passes over memory for a normal). Every
-formula repeats the generic one operation for operation, in the same order and on the same
-types (Numba without ``fastmath`` neither fuses multiply-adds nor reorders), so the results
-are identical bit for bit; tests check it. Blocks are independent, so the result does not
-depend on how ``prange`` splits them over threads.
+Each kernel is one loop over chunks of 1024 Philox blocks (``prange``: chunks go to threads).
+Inside a chunk the rounds run over four word arrays and each later stage (radius, angle,
+output) is one simple loop, so LLVM vectorizes them; the generic code instead makes dozens of
+passes over memory. Every formula repeats the generic one operation for operation, in the same
+order and on the same types (Numba without ``fastmath`` neither fuses multiply-adds nor
+reorders), so the results are identical bit for bit; tests check it. Blocks are independent, so
+the result does not depend on how the chunks are split over threads.
 
-Registered as the ``cpu`` kernels of ``random_bits``, ``random_uniform`` and ``random_normal``
-by numeru-core's plugin, as ``"module:function"`` strings: Numba is imported on first use.
+Registered as the ``cpu`` kernels of ``random_bits``, ``random_uniform``, ``random_normal`` and
+``random_lemire`` by numeru-core's plugin, as ``"module:function"`` strings, so Numba is
+imported on first use. Outputs are 64-byte aligned, like every buffer numeru creates.
 """
-
 from __future__ import annotations
 
 import types
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 from numba import njit, prange
 
+from ..backends.cpu import aligned_empty
 from ..parallel import numba_threads
 from . import transforms as _t
 from .philox import M0 as _M0_INT
@@ -277,6 +279,13 @@ def _normal32(out, c_lo, c_hi, k0, k1, loc, scale):
                 out[b + 2] = loc + scale * np.float32(radius_b[full] * cos_b)
 
 
+@jit
+def _lemire_one(values, accepted, at, word, span, threshold, offset):
+    product = word * span
+    values[at] = (product >> S32) + offset
+    accepted[at] = (product & MASK32) >= threshold
+
+
 def _lemire(values, accepted, c_lo, c_hi, k0, k1, span, threshold, offset):
     n = values.shape[0]
     n_blocks = (n + 3) // 4
@@ -284,13 +293,20 @@ def _lemire(values, accepted, c_lo, c_hi, k0, k1, span, threshold, offset):
         start = chunk * CHUNK
         m = min(CHUNK, n_blocks - start)
         x0, x1, x2, x3 = _philox_chunk(start, m, c_lo, c_hi, k0, k1)
-        for i in range(m):
+        full = min(m, n // 4 - start)  # blocks whose four values are all inside ``values``
+        for i in range(full):
             b = 4 * (start + i)
-            for w, at in ((x0[i], b), (x1[i], b + 1), (x2[i], b + 2), (x3[i], b + 3)):
-                if at < n:
-                    product = w * span
-                    values[at] = (product >> S32) + offset
-                    accepted[at] = (product & MASK32) >= threshold
+            _lemire_one(values, accepted, b, x0[i], span, threshold, offset)
+            _lemire_one(values, accepted, b + 1, x1[i], span, threshold, offset)
+            _lemire_one(values, accepted, b + 2, x2[i], span, threshold, offset)
+            _lemire_one(values, accepted, b + 3, x3[i], span, threshold, offset)
+        if full < m:  # the last block: the values of it that are inside ``values``
+            b = 4 * (start + full)
+            _lemire_one(values, accepted, b, x0[full], span, threshold, offset)
+            if b + 1 < n:
+                _lemire_one(values, accepted, b + 1, x1[full], span, threshold, offset)
+            if b + 2 < n:
+                _lemire_one(values, accepted, b + 2, x2[full], span, threshold, offset)
 
 
 # Each kernel compiled twice: parallel for large draws, serial for small ones, where waking
@@ -326,7 +342,7 @@ def _args(key: tuple[int, int], counter: tuple[int, int]) -> tuple[Any, ...]:
 
 
 def bits_kernel(*, key: tuple[int, int], counter: tuple[int, int], n_blocks: int) -> np.ndarray:
-    out = np.empty(4 * n_blocks, dtype=np.uint32)
+    out = aligned_empty(4 * n_blocks, np.uint32)
     if n_blocks:
         _run("_bits", n_blocks, out, *_args(key, counter))
     return out
@@ -334,7 +350,7 @@ def bits_kernel(*, key: tuple[int, int], counter: tuple[int, int], n_blocks: int
 
 def uniform_kernel(*, key: tuple[int, int], counter: tuple[int, int], n: int, dtype_name: str,
                    low: float = 0.0, scale: float = 1.0) -> np.ndarray:
-    out = np.empty(n, dtype=dtype_name)
+    out = aligned_empty(n, dtype_name)
     if n:
         if dtype_name == "float64":
             _run("_uniform64", (n + 1) // 2, out, *_args(key, counter), float(low), float(scale))
@@ -346,7 +362,7 @@ def uniform_kernel(*, key: tuple[int, int], counter: tuple[int, int], n: int, dt
 
 def normal_kernel(*, key: tuple[int, int], counter: tuple[int, int], n: int, dtype_name: str,
                   loc: float = 0.0, scale: float = 1.0) -> np.ndarray:
-    out = np.empty(n, dtype=dtype_name)
+    out = aligned_empty(n, dtype_name)
     if n:
         if dtype_name == "float64":
             _run("_normal64", (n + 1) // 2, out, *_args(key, counter), float(loc), float(scale))
@@ -358,8 +374,8 @@ def normal_kernel(*, key: tuple[int, int], counter: tuple[int, int], n: int, dty
 
 def lemire_kernel(*, key: tuple[int, int], counter: tuple[int, int], n: int, span: int,
                   threshold: int, offset: int) -> tuple[np.ndarray, np.ndarray]:
-    values = np.empty(n, dtype=np.uint64)
-    accepted = np.empty(n, dtype=np.bool_)
+    values = aligned_empty(n, np.uint64)
+    accepted = aligned_empty(n, np.bool_)
     if n:
         _run("_lemire", (n + 3) // 4, values, accepted, *_args(key, counter), _U(span),
              _U(threshold), _U(offset))

@@ -51,7 +51,8 @@ def _int_bound(value: Any, name: str) -> Any:
 
 
 def integers(gen: Generator, low: Any, high: Any, size: Any, dtype: Any,
-             endpoint: bool) -> Tensor:
+             endpoint: bool, device: Any = None) -> Tensor:
+    """``Generator.integers``; ``device``: where to draw (default: the generator's)."""
     from .generator import _count, as_shape
 
     try:
@@ -65,7 +66,7 @@ def integers(gen: Generator, low: Any, high: Any, size: Any, dtype: Any,
         low, high = 0, low
     low_v, high_v = _int_bound(low, "low"), _int_bound(high, "high")
     info = np.iinfo(dt)
-    device = gen.device
+    device = gen.device if device is None else device
     xp = device.backend.xp
     if isinstance(low_v, int) and isinstance(high_v, int):
         last = high_v if endpoint else high_v - 1  # the largest value that may be drawn
@@ -256,6 +257,8 @@ def choice(gen: Generator, a: Any, size: Any, replace: bool, p: Any, axis: int,
         population, n = None, int(a)
     else:
         population = _as_tensor(a, device)
+        device = population.device  # a Tensor's samples stay on its device
+        xp = device.backend.xp
         if population.ndim == 0:
             raise expected("a", "an int or an array with at least one dimension", a,
                            error=ShapeError)
@@ -268,7 +271,8 @@ def choice(gen: Generator, a: Any, size: Any, replace: bool, p: Any, axis: int,
     probs = None if p is None else _probabilities(p, n, device)
     if replace:
         if probs is None:
-            index = gen.integers(0, n, (k,)).data if k else xp.zeros(0, dtype=xp.int64)
+            index = integers(gen, 0, n, (k,), np.int64, False, device).data if k else \
+                xp.zeros(0, dtype=xp.int64)
         else:
             cdf_h = np.cumsum(probs)
             cdf = asarray(cdf_h / cdf_h[-1], device=device).data
@@ -304,7 +308,8 @@ def _distinct(gen: Generator, n: int, k: int, device: Any) -> Any:
     chosen = np.empty(0, dtype=np.int64)
     while chosen.size < k:
         need = k - chosen.size
-        drawn = backend.to_numpy(gen.integers(0, n, need + need // 4 + 1).data)
+        drawn = backend.to_numpy(
+            integers(gen, 0, n, need + need // 4 + 1, np.int64, False, device).data)
         candidates = np.concatenate([chosen, drawn.astype(np.int64)])
         _, first = np.unique(candidates, return_index=True)
         chosen = candidates[np.sort(first)]

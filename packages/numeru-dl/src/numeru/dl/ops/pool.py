@@ -52,20 +52,16 @@ def _max_pool2d(xp: Any, x: Any, kernel: tuple[int, int], stride: tuple[int, int
     return best
 
 
-def _max_pool2d_backward(xp: Any, x: Any, g: Any, kernel: tuple[int, int],
-                         stride: tuple[int, int], padding: tuple[int, int],
-                         dilation: tuple[int, int]) -> Any:
-    ho, wo = g.shape[2], g.shape[3]
+def _first_max_masks(xp: Any, x: Any, kernel: tuple[int, int], stride: tuple[int, int],
+                     padding: tuple[int, int], dilation: tuple[int, int], ho: int,
+                     wo: int) -> Any:
+    """Per window offset: (offset slices in the padded input, mask of the windows whose first
+    maximum sits at that offset). NaN counts as the maximum, as in PyTorch."""
     src = _padded(xp, x, padding, float("-inf"))
     best = _max_pool2d(xp, x, kernel, stride, padding, dilation)
     best_nan = xp.isnan(best)
-    n, c, h, w = x.shape
-    ph, pw = padding
-    out = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=g.dtype)
     taken = None
-    # Offsets in order: each window's gradient goes to the first position holding its maximum
-    # (``taken`` marks windows already served). Products with boolean masks are several
-    # times faster than ``where`` in NumPy.
+    # Offsets in order: ``taken`` marks windows already served by an earlier offset.
     for k, cand in _offsets(src, kernel, stride, dilation, ho, wo):
         hit = (cand == best) | (xp.isnan(cand) & best_nan)
         if taken is None:
@@ -74,9 +70,35 @@ def _max_pool2d_backward(xp: Any, x: Any, g: Any, kernel: tuple[int, int],
             hit &= ~taken
             taken |= hit
         i, j = divmod(k, kernel[1])
-        out[:, :, _window(i, dilation[0], stride[0], ho),
-            _window(j, dilation[1], stride[1], wo)] += g * hit
+        yield (slice(None), slice(None), _window(i, dilation[0], stride[0], ho),
+               _window(j, dilation[1], stride[1], wo)), hit
+
+
+def _max_pool2d_backward(xp: Any, x: Any, g: Any, kernel: tuple[int, int],
+                         stride: tuple[int, int], padding: tuple[int, int],
+                         dilation: tuple[int, int]) -> Any:
+    """``g`` sent to each window's first maximum (products with boolean masks: several times
+    faster than ``where`` in NumPy)."""
+    n, c, h, w = x.shape
+    ph, pw = padding
+    out = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=g.dtype)
+    for where, hit in _first_max_masks(xp, x, kernel, stride, padding, dilation, g.shape[2],
+                                       g.shape[3]):
+        out[where] += g * hit
     return out[:, :, ph:ph + h, pw:pw + w]
+
+
+def _max_pool2d_select(xp: Any, x: Any, h: Any, kernel: tuple[int, int],
+                       stride: tuple[int, int], padding: tuple[int, int],
+                       dilation: tuple[int, int]) -> Any:
+    """The adjoint of ``_max_pool2d_backward``: ``h`` (input-shaped) read at each window's
+    first maximum. It is max pooling's derivative applied to ``h``."""
+    ho, wo = _geometry(x, kernel, stride, padding, dilation)
+    src = _padded(xp, h, padding, 0.0)
+    out = xp.zeros((x.shape[0], x.shape[1], ho, wo), dtype=h.dtype)
+    for where, hit in _first_max_masks(xp, x, kernel, stride, padding, dilation, ho, wo):
+        out += src[where] * hit
+    return out
 
 
 def _avg_divisor(xp: Any, shape: tuple[int, ...], kernel: tuple[int, int],
@@ -121,6 +143,7 @@ def _avg_pool2d_backward(xp: Any, g: Any, input_shape: tuple[int, ...],
 
 MAX_POOL2D = dispatch.op("max_pool2d", _max_pool2d)
 MAX_POOL2D_BACKWARD = dispatch.op("max_pool2d_backward", _max_pool2d_backward)
+MAX_POOL2D_SELECT = dispatch.op("max_pool2d_select", _max_pool2d_select)
 AVG_POOL2D = dispatch.op("avg_pool2d", _avg_pool2d)
 AVG_POOL2D_BACKWARD = dispatch.op("avg_pool2d_backward", _avg_pool2d_backward)
 
@@ -133,6 +156,10 @@ def max_pool2d(x: Tensor, kernel: tuple[int, int], stride: tuple[int, int],
 
 def max_pool2d_backward(x: Tensor, g: Tensor, **params: Any) -> Tensor:
     return dispatch.apply(MAX_POOL2D_BACKWARD, (x, g), params)
+
+
+def max_pool2d_select(x: Tensor, h: Tensor, **params: Any) -> Tensor:
+    return dispatch.apply(MAX_POOL2D_SELECT, (x, h), params)
 
 
 def avg_pool2d(x: Tensor, kernel: tuple[int, int], stride: tuple[int, int],

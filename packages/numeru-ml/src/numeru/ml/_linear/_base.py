@@ -21,6 +21,50 @@ def backend(value: Any) -> Any:
     return value.data if isinstance(value, Tensor) else value
 
 
+def numpy_dtype(array: Any) -> np.dtype:
+    """The NumPy dtype of a backend array (its own dtype object may be another library's)."""
+    if isinstance(array.dtype, np.dtype):
+        return array.dtype
+    from numeru.core.validation import _device_of_backend
+
+    return _device_of_backend(array).backend.dtype_of(array)
+
+
+def like_backend(reference: Any, host: np.ndarray) -> Any:
+    """A host result as an array of ``reference``'s backend, device and dtype (the solvers
+    that run on the host hand their results back through here)."""
+    if isinstance(reference, np.ndarray):
+        return host.astype(reference.dtype, copy=False)
+    from numeru.core.validation import _device_of_backend
+
+    device = _device_of_backend(reference)
+    data = np.array(host, dtype=numpy_dtype(reference), order="C")
+    moved = Tensor(data, "cpu").to(device).data
+    # Tensor.to currently turns a 0-d array into a 1-d one (np.ascontiguousarray): undo it
+    return device.backend.xp.reshape(moved, data.shape) if moved.ndim != data.ndim else moved
+
+
+def host_output(host: np.ndarray, X_user: Any) -> Any:
+    """A host result in the kind of the user's input (a Tensor on its device, else NumPy)."""
+    if isinstance(X_user, Tensor):
+        data = np.array(host, dtype=X_user.dtype, order="C")
+        moved = Tensor(data, "cpu").to(X_user.device)
+        if moved.ndim != data.ndim:  # see like_backend
+            moved = Tensor(X_user.device.backend.xp.reshape(moved.data, data.shape),
+                           X_user.device)
+        return moved
+    return host
+
+
+def labels_output(labels: np.ndarray, X_user: Any) -> Any:
+    """Predicted labels: a Tensor on X's device for numeric labels and Tensor input, else the
+    NumPy array (string labels have no Tensor form)."""
+    if isinstance(X_user, Tensor) and labels.dtype.kind in "biuf":
+        return host_output(labels, X_user) if labels.dtype.kind == "f" else \
+            Tensor(np.array(labels, order="C"), "cpu").to(X_user.device)
+    return labels
+
+
 def check_bool(name: str, value: Any) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise expected(name, "True or False", value)
@@ -92,6 +136,9 @@ def prepare_regression(model: Any, X: Any, y: Any, sample_weight: Any, *,
 class LinearPredictMixin:
     """``predict`` = X @ coef_.T + intercept_, in the namespace of X."""
 
+    coef_: Any
+    intercept_: Any
+
     def _decision(self, X: Any) -> tuple[Any, Any]:
         Xb, _ = validate_data(self, X, reset=False, dtype="float")
         xp = get_namespace(Xb)
@@ -122,4 +169,5 @@ def set_coefficients(model: Any, coef: Any, intercept: Any, X_user: Any, y_ndim:
 
 
 __all__ = ["LinearPredictMixin", "ValidationError", "backend", "check_bool", "check_count",
-           "check_number", "prepare_regression", "preprocess", "rescale", "set_coefficients"]
+           "check_number", "host_output", "labels_output", "like_backend", "numpy_dtype",
+           "prepare_regression", "preprocess", "rescale", "set_coefficients"]

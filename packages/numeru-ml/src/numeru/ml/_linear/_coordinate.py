@@ -22,6 +22,7 @@ from ._base import (
     check_bool,
     check_count,
     check_number,
+    like_backend,
     prepare_regression,
     set_coefficients,
 )
@@ -39,9 +40,10 @@ def _strategy(precompute: Any, n: int, p: int) -> str:
     raise expected("precompute", "'auto', True or False", precompute)
 
 
-def _solve_targets(X: np.ndarray, Y: np.ndarray, W: np.ndarray, l1: float, l2: float,
-                   max_iter: int, tol: float, positive: bool, strategy: str,
-                   seed: int) -> tuple[np.ndarray, np.ndarray, int]:
+def _solve_targets(X: np.ndarray | None, Y: np.ndarray, W: np.ndarray, l1: float, l2: float,
+                   max_iter: int, tol: float, positive: bool, strategy: str, seed: int,
+                   gram: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                   ) -> tuple[np.ndarray, np.ndarray, int]:
     """Run coordinate descent for every column of Y from the starts in W (updated in place).
 
     A dense sweep costs O(n p) and the Gram matrix O(n p^2) once, after which a sweep costs
@@ -50,10 +52,11 @@ def _solve_targets(X: np.ndarray, Y: np.ndarray, W: np.ndarray, l1: float, l2: f
     """
     gaps = np.zeros(Y.shape[1])
     worst = 0
+    if gram is not None:  # (X'X, X'Y, ||y_k||^2) given: X itself is not needed
+        strategy = "gram"
     Xf = np.asfortranarray(X) if strategy != "gram" else None
-    gram: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     dense_sweeps = max_iter if strategy == "dense" else \
-        (min(max_iter, max(5, X.shape[1] // 4)) if strategy == "auto" else 0)
+        (min(max_iter, max(5, W.shape[0] // 4)) if strategy == "auto" else 0)
     for k in range(Y.shape[1]):
         w = W[:, k].copy()
         y = np.ascontiguousarray(Y[:, k])
@@ -64,6 +67,7 @@ def _solve_targets(X: np.ndarray, Y: np.ndarray, W: np.ndarray, l1: float, l2: f
                                              seed)
         if done < max_iter and not (done and (done < dense_sweeps or gap < scaled_tol)):
             if gram is None:
+                assert X is not None
                 gram = (_gram(X), X.T @ Y, np.einsum("ij,ij->j", Y, Y))
             Q, q_all, y_norm2 = gram
             gap, scaled_tol, more = cd_gram(w, l1, l2, Q, np.ascontiguousarray(q_all[:, k]),
@@ -81,12 +85,41 @@ def _solve_targets(X: np.ndarray, Y: np.ndarray, W: np.ndarray, l1: float, l2: f
     return W, gaps, worst
 
 
+# Up to this many features, the Gram matrix of C-ordered data (one BLAS syrk, no copy of X)
+# is cheaper than the Fortran-ordered copy the column sweeps need.
+_GRAM_DIRECT = 256
+
+
+def _centred_gram(X: np.ndarray, Y: np.ndarray, fit_intercept: bool) -> tuple[Any, ...]:
+    """((X_c'X_c, X_c'Y_c, ||Y_c||^2), x_offset, y_offset, Y_c) without forming X_c.
+
+    X_c'X_c = X'X - n m m' loses digits when a column's mean dwarfs its spread; then
+    (None, ...) tells the caller to centre a copy instead.
+    """
+    n, p = X.shape
+    Q = _gram(X)
+    if fit_intercept:
+        x_off = X.mean(axis=0)
+        y_off = Y.mean(axis=0)
+        second = np.diag(Q) / n
+        # keep at least ~12 of 16 digits in every centred diagonal entry
+        if np.any(x_off * x_off > (1.0 - 1e-4) * second):
+            return None, None, None, None
+        Q = Q - n * np.outer(x_off, x_off)
+        Yc = Y - y_off
+    else:
+        x_off, y_off, Yc = np.zeros(p), np.zeros(Y.shape[1]), Y
+    # X_c'Y_c = X'Y_c because the columns of Y_c sum to zero
+    return (Q, X.T @ Yc, np.einsum("ij,ij->j", Yc, Yc)), x_off, y_off, Yc
+
+
 class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
     """Linear regression with combined L1 and L2 penalties (scikit-learn's ``ElasticNet``).
 
-    ``precompute='auto'`` (default): when samples outnumber features, a few dense sweeps
-    first, then the Gram matrix if the problem needs many more (each sweep O(p^2) instead of
-    O(n p)); the solution is the same either way. True/False force Gram / dense.
+    ``precompute='auto'`` (default): when samples outnumber features, the Gram matrix of
+    C-ordered data for up to 256 unweighted features, otherwise a few dense sweeps first and
+    the Gram matrix if the problem needs many more (each sweep O(p^2) instead of O(n p)); the
+    solution is the same either way. True/False force Gram / dense.
     """
 
     _l1_ratio_fixed: float | None = None
@@ -129,16 +162,28 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
             swh = swh * (n / swh.sum())  # weights normalised to sum to n, as scikit-learn
         else:
             swh = None
-        if fit_intercept:
-            x_off = np.average(Xh, axis=0, weights=swh)
-            y_off = np.average(Y, axis=0, weights=swh)
-            Xc, Yc = Xh - x_off, Y - y_off
+        strategy = _strategy(self.precompute, n, p)
+        gram = None
+        if swh is None and strategy != "dense" and (strategy == "gram" or p <= _GRAM_DIRECT):
+            gram, x_off, y_off, Yc = _centred_gram(Xh, Y, fit_intercept)
+        if gram is None:
+            # one Fortran-ordered working copy, centred and weighted in place: coordinate
+            # descent walks columns, and a Gram matrix comes from it without another copy
+            Xc = np.array(Xh, dtype=np.float64, order="F", copy=True)
+            if fit_intercept:
+                x_off = np.average(Xh, axis=0, weights=swh)
+                y_off = np.average(Y, axis=0, weights=swh)
+                Xc -= x_off
+                Yc = Y - y_off
+            else:
+                x_off, y_off = np.zeros(p), np.zeros(Y.shape[1])
+                Yc = Y.copy()
+            if swh is not None:
+                root = np.sqrt(swh)
+                Xc *= root[:, None]
+                Yc *= root[:, None]
         else:
-            x_off, y_off = np.zeros(p), np.zeros(Y.shape[1])
-            Xc, Yc = Xh, Y
-        if swh is not None:
-            root = np.sqrt(swh)
-            Xc, Yc = Xc * root[:, None], Yc * root[:, None]
+            Xc = None
         W = np.zeros((p, Y.shape[1]))
         if check_bool("warm_start", self.warm_start) and hasattr(self, "coef_"):
             previous = np.asarray(to_numpy(self.coef_), dtype=np.float64).reshape(-1, p).T
@@ -147,10 +192,10 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
         seed = seed_from(self.random_state) if self.selection == "random" else -1
         W, gaps, n_iter = _solve_targets(Xc, Yc, W, alpha * l1_ratio * n,
                                          alpha * (1.0 - l1_ratio) * n, max_iter, tol, positive,
-                                         _strategy(self.precompute, n, p), seed)
+                                         strategy, seed, gram)
         intercept = y_off - x_off @ W
-        xp_coef = _like(Xb, W.T if yh.ndim == 2 else W[:, 0])
-        xp_int = _like(Xb, intercept if yh.ndim == 2 else intercept[0])
+        xp_coef = like_backend(Xb, W.T if yh.ndim == 2 else W[:, 0])
+        xp_int = like_backend(Xb, intercept if yh.ndim == 2 else intercept[0])
         set_coefficients(self, xp_coef, xp_int, X, yh.ndim)
         self.n_iter_ = n_iter
         self.dual_gap_ = float(gaps[0] / n) if yh.ndim == 1 else gaps / n
@@ -161,17 +206,6 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
         from scipy import sparse
 
         return sparse.csr_matrix(np.atleast_2d(to_numpy(self.coef_)))
-
-
-def _like(reference: Any, host: np.ndarray) -> Any:
-    """A host result as an array of the reference's backend (NumPy stays NumPy)."""
-    if isinstance(reference, np.ndarray):
-        return host.astype(reference.dtype, copy=False)
-    from numeru.core.validation import _device_of_backend
-
-    device = _device_of_backend(reference)
-    return device.backend.from_numpy(np.ascontiguousarray(host.astype(reference.dtype)),
-                                     device.index)
 
 
 class Lasso(ElasticNet):

@@ -14,6 +14,7 @@ from ._base import (
     check_bool,
     check_count,
     check_number,
+    like_backend,
     prepare_regression,
     preprocess,
     rescale,
@@ -50,7 +51,6 @@ class LinearRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
         Xc, yc, x_off, y_off, sw = preprocess(Xb, yb, fit_intercept, sw)
         if sw is not None:
             Xc, yc = rescale(Xc, yc, sw)
-        xp = get_namespace(Xb)
         if positive:
             from scipy.optimize import nnls
 
@@ -58,9 +58,7 @@ class LinearRegression(LinearPredictMixin, RegressorMixin, BaseEstimator):
             cols = [nnls(A, B[:, j] if B.ndim == 2 else B)[0]
                     for j in range(B.shape[1] if B.ndim == 2 else 1)]
             coef_host = np.stack(cols, axis=1) if B.ndim == 2 else cols[0]
-            coef = xp.asarray(coef_host, dtype=Xb.dtype)
-            if not isinstance(Xb, np.ndarray):
-                coef = get_namespace(Xb).asarray(coef_host)
+            coef = like_backend(Xb, coef_host)
         else:
             coef = lstsq(Xc, yc)
         coef_t = coef.T if coef.ndim == 2 else coef  # (n_targets, n_features)
@@ -165,8 +163,7 @@ class Ridge(LinearPredictMixin, RegressorMixin, BaseEstimator):
         if solver == "lbfgs":
             coef_host, n_iter = _ridge_lbfgs(_host(Xc), _host(yc), alphas, positive, tol,
                                              self.max_iter)
-            coef = xp.asarray(coef_host, dtype=Xb.dtype) if isinstance(Xb, np.ndarray) \
-                else get_namespace(Xb).asarray(coef_host)
+            coef = like_backend(Xb, coef_host)
             self.n_iter_ = n_iter
         elif solver == "svd":
             coef = ridge_svd(Xc, yc, xp.asarray(alphas, dtype=Xb.dtype))
@@ -176,8 +173,7 @@ class Ridge(LinearPredictMixin, RegressorMixin, BaseEstimator):
             max_iter = 1000 if self.max_iter is None else check_count("max_iter", self.max_iter)
             coef_host, n_iter = ridge_sag(_host(Xc), _host(yc), alphas, tol, max_iter,
                                           self.random_state)
-            coef = xp.asarray(coef_host, dtype=Xb.dtype) if isinstance(Xb, np.ndarray) \
-                else get_namespace(Xb).asarray(coef_host)
+            coef = like_backend(Xb, coef_host)
             self.n_iter_ = n_iter
         else:
             coef = ridge_cholesky(Xc, yc, xp.asarray(alphas, dtype=Xb.dtype))

@@ -33,7 +33,7 @@ from numeru.core.estimator import (
 from numeru.core.validation import to_numpy
 
 from .._classic_utils import class_weights
-from ._base import backend, check_bool, check_count, check_number
+from ._base import backend, check_bool, check_count, check_number, labels_output, like_backend
 from ._logistic_loss import hessian, loss_grad, probabilities
 from ._solvers import _t
 
@@ -42,6 +42,9 @@ _SOLVERS = ("lbfgs", "newton-cholesky", "saga")
 
 class LogisticRegression(ClassifierMixin, BaseEstimator):
     """Logistic regression classifier with scikit-learn's API and objective."""
+
+    coef_: Any
+    intercept_: Any
 
     def __init__(self, *, C: float = 1.0, l1_ratio: float = 0.0,
                  tol: float = 1e-4, fit_intercept: bool = True, class_weight: Any = None,
@@ -78,8 +81,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.classes_ = classes
         K = 1 if classes.size == 2 else classes.size
         Y_host = (y_enc[:, None] == (np.arange(K) if K > 1 else np.array([1]))[None, :])
-        Y = xp.asarray(Y_host.astype(np.float64), dtype=Xb.dtype) if isinstance(Xb, np.ndarray) \
-            else _to_backend(Xb, Y_host.astype(np.float64))
+        Y = _to_backend(Xb, Y_host.astype(np.float64))
         sw = check_sample_weight(sample_weight, Xb.shape[0], like=Xb)
         cw = class_weights(self.class_weight, classes, y_enc)
         if self.class_weight is not None:
@@ -128,31 +130,26 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         return to_output(self, P, like=X)
 
     def predict_log_proba(self, X: Any) -> Any:
-        P = self.predict_proba(X)
-        xp = get_namespace(P)
-        return xp.log(P)
+        """log(predict_proba), computed stably (log-sigmoid / log-softmax of the scores)."""
+        Xb, _ = validate_data(self, X, reset=False, dtype="float")
+        xp = get_namespace(Xb)
+        W, b = backend(self.coef_), backend(self.intercept_)
+        Z = Xb @ W.T + b
+        if Z.shape[1] == 1:  # columns: log(1 - sigmoid(z)), log(sigmoid(z))
+            Z = xp.concat([xp.zeros_like(Z), Z], axis=1)
+        top = xp.max(Z, axis=1, keepdims=True)
+        log_total = xp.log(xp.sum(xp.exp(Z - top), axis=1, keepdims=True)) + top
+        return to_output(self, Z - log_total, like=X)
 
     def predict(self, X: Any) -> Any:
         Xb, _ = validate_data(self, X, reset=False, dtype="float")
         W, b = backend(self.coef_), backend(self.intercept_)
         Z = to_numpy(Xb @ W.T + b)
         index = (Z[:, 0] > 0).astype(np.int64) if Z.shape[1] == 1 else np.argmax(Z, axis=1)
-        labels = self.classes_[index]
-        from numeru.core.tensor import Tensor
-
-        if isinstance(X, Tensor) and labels.dtype.kind in "biuf":
-            return Tensor(labels, "cpu").to(X.device)
-        return labels
+        return labels_output(self.classes_[index], X)
 
 
-def _to_backend(reference: Any, host: np.ndarray) -> Any:
-    if isinstance(reference, np.ndarray):
-        return host.astype(reference.dtype, copy=False)
-    from numeru.core.validation import _device_of_backend
-
-    device = _device_of_backend(reference)
-    return device.backend.from_numpy(np.ascontiguousarray(host.astype(reference.dtype)),
-                                     device.index)
+_to_backend = like_backend
 
 
 def _warn(solver: str, max_iter: int) -> None:

@@ -13,7 +13,9 @@ from typing import Any
 
 
 def scores(xp: Any, X: Any, theta: Any, fit_intercept: bool) -> Any:
-    Z = X @ theta[:, :-1].T
+    # a contiguous copy of the (small) weights keeps the product a plain BLAS gemv/gemm
+    W = xp.asarray(theta[:, :-1], copy=True)
+    Z = (X @ W[0])[:, None] if W.shape[0] == 1 else X @ W.T
     return Z + theta[:, -1] if fit_intercept else Z
 
 
@@ -46,7 +48,10 @@ def loss_grad(xp: Any, theta: Any, X: Any, Y: Any, sw: Any, l2: float,
     value = float(xp.sum(sw * per)) / S + 0.5 * l2 * float(xp.sum(W * W))
     R = (P - Y) * (sw / S)[:, None]  # (n, K)
     grad = xp.zeros_like(theta)
-    grad[:, :-1] = R.T @ X + l2 * W
+    if R.shape[1] == 1:
+        grad[0, :-1] = R[:, 0] @ X + l2 * W[0]
+    else:
+        grad[:, :-1] = R.T @ X + l2 * W
     if fit_intercept:
         grad[:, -1] = xp.sum(R, axis=0)
     return value, grad, P

@@ -27,7 +27,7 @@ from numeru.core.estimator import (
 from numeru.core.validation import to_numpy
 
 from .._classic_utils import class_weights
-from ._base import backend, check_bool, check_count, check_number
+from ._base import backend, check_bool, check_count, check_number, host_output, labels_output
 from ._rng import generator
 from ._sgd_kernels import LOSSES, PENALTIES, SCHEDULES, loss_derivative, sgd_epochs
 
@@ -38,6 +38,25 @@ _CLASSIFICATION = ("hinge", "log_loss", "modified_huber", "squared_hinge", "perc
 class _BaseSGD(BaseEstimator):
     _losses: tuple[str, ...] = ()
     _is_classifier = False
+    # constructor parameters (set by the subclasses' __init__)
+    loss: str
+    penalty: str | None
+    alpha: float
+    l1_ratio: float
+    fit_intercept: bool
+    max_iter: int
+    tol: float | None
+    shuffle: bool
+    epsilon: float
+    random_state: Any
+    learning_rate: str
+    eta0: float
+    power_t: float
+    early_stopping: bool
+    validation_fraction: float
+    n_iter_no_change: int
+    warm_start: bool
+    average: bool | int
 
     def _check_params(self) -> None:
         if self.loss not in self._losses:
@@ -120,14 +139,24 @@ class _BaseSGD(BaseEstimator):
         W = np.stack([(s["avg_w"] if use_avg and s["state"][3] > 0 else s["w"]) for s in slots])
         b = np.array([(s["avg_b"][0] if use_avg and s["state"][3] > 0 else s["b"][0])
                       for s in slots])
-        if like_2d:
-            self.coef_ = to_output(self, W, like=X_user)
-            self.intercept_ = to_output(self, b, like=X_user)
-        else:
-            self.coef_ = to_output(self, W[0], like=X_user)
-            self.intercept_ = to_output(self, b, like=X_user)
+        self.coef_ = host_output(W if like_2d else W[0], X_user)
+        self.intercept_ = host_output(b, X_user)
         self.t_ = float(slots[0]["state"][0])
         self._slots = slots
+
+    def _restore_slots(self) -> None:
+        """Rebuild the solver state of a model loaded from .nmr (coef_, intercept_, t_), so that
+        ``partial_fit`` continues where the saved model stopped (the L1 accumulator and the
+        running average restart)."""
+        if hasattr(self, "_slots") or not hasattr(self, "coef_"):
+            return
+        W = np.atleast_2d(np.asarray(to_numpy(self.coef_), dtype=np.float64))
+        b = np.ravel(np.asarray(to_numpy(self.intercept_), dtype=np.float64))
+        slots = [self._new_slot(W.shape[1], W[k], b[k]) for k in range(W.shape[0])]
+        for slot in slots:
+            slot["state"][0] = float(getattr(self, "t_", 1.0))
+        self._slots = slots
+        self._rng = generator(self.random_state)
 
     def _warn_if_unconverged(self, n_iter: int, max_iter: int) -> None:
         if self.tol is not None and n_iter >= max_iter:
@@ -190,6 +219,7 @@ class SGDRegressor(RegressorMixin, _BaseSGD):
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> SGDRegressor:
         """One epoch over (X, y), continuing from the current state (schedules included)."""
         self._check_params()
+        self._restore_slots()
         first = not hasattr(self, "_slots")
         Xh, yh, sw = _host_data(self, X, y, sample_weight, first, True)
         if first:
@@ -274,6 +304,7 @@ class SGDClassifier(ClassifierMixin, _BaseSGD):
                     sample_weight: Any = None) -> SGDClassifier:
         """One epoch; ``classes`` (every label) is required on the first call."""
         self._check_params()
+        self._restore_slots()
         first = not hasattr(self, "_slots")
         Xh, yh, sw = _host_data(self, X, y, sample_weight, first, False)
         if first:
@@ -303,7 +334,7 @@ class SGDClassifier(ClassifierMixin, _BaseSGD):
     def predict(self, X: Any) -> Any:
         Z = np.asarray(to_numpy(self.decision_function(X)))
         index = (Z > 0).astype(np.int64) if Z.ndim == 1 else np.argmax(Z, axis=1)
-        return self.classes_[index]
+        return labels_output(self.classes_[index], X)
 
     def predict_proba(self, X: Any) -> Any:
         """Probabilities for loss='log_loss' (sigmoid, normalised over classes one-vs-all) or
@@ -323,4 +354,4 @@ class SGDClassifier(ClassifierMixin, _BaseSGD):
             total = P.sum(axis=1, keepdims=True)
             uniform = total[:, 0] == 0
             P = np.where(uniform[:, None], 1.0 / P.shape[1], P / np.where(total == 0, 1, total))
-        return to_output(self, P, like=X) if not isinstance(X, np.ndarray) else P
+        return host_output(P, X)

@@ -140,8 +140,10 @@ def sgd_epochs(w, b_arr, avg_w, avg_b_arr, q, state, X, y, sw, loss_id, eps, pen
                l1_ratio, schedule_id, eta0, power_t, optimal_init, fit_intercept, max_iter,
                tol, n_iter_no_change, shuffle, seed, average_start, X_val, y_val, sw_val,
                early_stopping, is_classifier):  # pragma: no cover - compiled
-    """Run up to ``max_iter`` epochs in place. ``state`` = [t, u, eta, n_averaged];
-    returns the number of epochs run."""
+    """Run up to ``max_iter`` epochs in place. ``state`` = [t, u, eta, n_averaged] carries
+    the sample count, the L1 accumulator, the adaptive rate and the averaging count between
+    calls (partial_fit); ``average_start`` > 0 averages the weights from the sample whose
+    count t reaches it (0: no averaging). Returns the number of epochs run."""
     n, p = X.shape
     if seed >= 0:
         np.random.seed(seed)  # noqa: NPY002 - Numba's own per-thread state, not NumPy's
@@ -159,8 +161,18 @@ def sgd_epochs(w, b_arr, avg_w, avg_b_arr, q, state, X, y, sw, loss_id, eps, pen
     l2_part = 1.0 - l1_ratio if penalty_id == 3 else (1.0 if penalty_id == 1 else 0.0)
     l1_part = l1_ratio if penalty_id == 3 else (1.0 if penalty_id == 2 else 0.0)
     # w is stored divided by ``wscale`` so that the L2 shrink of every weight is one scalar
-    # multiplication (scikit-learn's trick); actual weights are w * wscale
+    # multiplication, and the norms the objective needs are cached and refreshed by each
+    # update pass (scikit-learn's WeightVector); actual weights are w * wscale
     wscale = 1.0
+    sq_norm = 0.0
+    l1_norm = 0.0
+    # the norms only feed the stopping objective: keep only the ones it reads
+    track = penalty_id > 0 and not early_stopping and tol > -np.inf
+    track_sq = track and l2_part > 0.0
+    track_l1 = track and l1_part > 0.0
+    for j in range(p):
+        sq_norm += w[j] * w[j]
+        l1_norm += abs(w[j])
     for epoch in range(max_iter):
         epochs = epoch + 1
         if shuffle:
@@ -172,20 +184,16 @@ def sgd_epochs(w, b_arr, avg_w, avg_b_arr, q, state, X, y, sw, loss_id, eps, pen
                 eta = 1.0 / (alpha * (optimal_init + t - 1.0))
             elif schedule_id == 2:
                 eta = eta0 / t ** power_t
+            xi = X[i]  # a contiguous row view: plain 1-D loops that LLVM handles well
             dot = 0.0
             for j in range(p):
-                dot += X[i, j] * w[j]
+                dot += xi[j] * w[j]
             pred = b + wscale * dot
             sumloss += loss_value(loss_id, pred, y[i], eps)
-            if penalty_id > 0 and not early_stopping:
+            if track:
                 # the objective includes the penalty at the weights this sample saw
-                sq = 0.0
-                l1 = 0.0
-                for j in range(p):
-                    sq += w[j] * w[j]
-                    l1 += abs(w[j])
-                sumloss += alpha * (l2_part * 0.5 * sq * wscale * wscale + l1_part * l1
-                                    * abs(wscale))
+                sumloss += alpha * (l2_part * 0.5 * math.sqrt(sq_norm) ** 2
+                                    + l1_part * l1_norm)
             d = loss_derivative(loss_id, pred, y[i], eps)
             if d < -MAX_DLOSS:
                 d = -MAX_DLOSS
@@ -193,17 +201,57 @@ def sgd_epochs(w, b_arr, avg_w, avg_b_arr, q, state, X, y, sw, loss_id, eps, pen
                 d = MAX_DLOSS
             update = -eta * d * sw[i]
             if l2_part > 0.0:
-                shrink = 1.0 - l2_part * eta * alpha
-                if shrink <= 0.0:
+                c = max(0.0, 1.0 - l2_part * eta * alpha)
+                wscale *= c
+                sq_norm *= c * c
+                l1_norm *= abs(c)
+                if wscale < 1e-9:  # fold the scale back before it underflows
                     for j in range(p):
-                        w[j] = 0.0
+                        w[j] *= wscale
                     wscale = 1.0
-                else:
-                    wscale *= shrink
             if update != 0.0:
                 step = update / wscale
-                for j in range(p):
-                    w[j] += step * X[i, j]
+                if track_sq and track_l1:
+                    acc2 = 0.0
+                    acc1 = 0.0
+                    for j in range(p):
+                        w[j] += xi[j] * step
+                        acc2 += w[j] * w[j]
+                        acc1 += abs(w[j])
+                    sq_norm = acc2 * (wscale * wscale)
+                    l1_norm = acc1 * wscale
+                elif track_sq:
+                    # four independent partial sums: the squared norm no longer serialises
+                    # the update loop on one addition chain
+                    s0 = 0.0
+                    s1 = 0.0
+                    s2 = 0.0
+                    s3 = 0.0
+                    j = 0
+                    while j + 4 <= p:
+                        w[j] += xi[j] * step
+                        w[j + 1] += xi[j + 1] * step
+                        w[j + 2] += xi[j + 2] * step
+                        w[j + 3] += xi[j + 3] * step
+                        s0 += w[j] * w[j]
+                        s1 += w[j + 1] * w[j + 1]
+                        s2 += w[j + 2] * w[j + 2]
+                        s3 += w[j + 3] * w[j + 3]
+                        j += 4
+                    while j < p:
+                        w[j] += xi[j] * step
+                        s0 += w[j] * w[j]
+                        j += 1
+                    sq_norm = ((s0 + s1) + (s2 + s3)) * (wscale * wscale)
+                elif track_l1:
+                    acc1 = 0.0
+                    for j in range(p):
+                        w[j] += xi[j] * step
+                        acc1 += abs(w[j])
+                    l1_norm = acc1 * wscale
+                else:
+                    for j in range(p):
+                        w[j] += xi[j] * step
                 if fit_intercept:
                     b += update
             if average_start > 0 and t >= average_start:
@@ -220,10 +268,6 @@ def sgd_epochs(w, b_arr, avg_w, avg_b_arr, q, state, X, y, sw, loss_id, eps, pen
                     elif wscale * z < 0.0:
                         w[j] = min(0.0, z + (u - q[j]) / wscale)
                     q[j] += wscale * (w[j] - z)
-            if wscale < 1e-9:  # fold the scale back before it underflows
-                for j in range(p):
-                    w[j] *= wscale
-                wscale = 1.0
             t += 1.0
         if tol > -np.inf:
             if early_stopping:
@@ -253,6 +297,7 @@ def sgd_epochs(w, b_arr, avg_w, avg_b_arr, q, state, X, y, sw, loss_id, eps, pen
                     break
     for j in range(p):  # hand back the actual weights
         w[j] *= wscale
+
     state[0] = t
     state[1] = u
     state[2] = eta

@@ -55,17 +55,19 @@ class TensorDataset:
         return int(self.tensors[0].shape[0])
 
     def __getitem__(self, index: int) -> tuple[Tensor, ...]:
-        return tuple(Tensor(t.data[index], t.device) for t in self.tensors)
+        return tuple(Tensor(t.data[index, ...], t.device) for t in self.tensors)
 
     def __getitems__(self, indices: Any) -> tuple[Tensor, ...]:
         """The batch of rows ``indices`` (one gather per tensor, no per-sample work)."""
+        if isinstance(indices, slice):  # a view: contiguous batches cost nothing
+            return tuple(Tensor(t.data[indices, ...], t.device) for t in self.tensors)
         first = self.tensors[0]
+        if first.device.type == "cpu":
+            idx = np.asarray(indices)
+            return tuple(Tensor(np.take(t.data, idx, axis=0), t.device) for t in self.tensors)
         xp = first.device.backend.xp
-        if isinstance(indices, slice):
-            return tuple(Tensor(t.data[indices], t.device) for t in self.tensors)
-        idx = indices if not isinstance(indices, np.ndarray) or first.device.type == "cpu" \
-            else xp.asarray(indices)
-        return tuple(Tensor(t.data[idx], t.device) for t in self.tensors)
+        idx = Tensor(np.asarray(indices, dtype=np.int64), "cpu").to(first.device).data
+        return tuple(Tensor(xp.take(t.data, idx, axis=0), t.device) for t in self.tensors)
 
 
 class Subset:

@@ -51,6 +51,7 @@ class DataLoader:
         self.seed = fresh_seed() if checked is None else checked
         self.epoch = 0
         self._start_batch = 0
+        self._running: list[int] | None = None  # [epoch, next batch] while iterating
 
     def __len__(self) -> int:
         n = len(self.dataset)
@@ -94,6 +95,7 @@ class DataLoader:
         if self.prefetch == 0 or parallel.get_num_threads() == 1:
             for start in starts:
                 batch = make(start)
+                assert self._running is not None
                 self._running[1] += 1
                 yield batch
             return
@@ -108,6 +110,7 @@ class DataLoader:
             nxt = next(feed, None)
             if nxt is not None:
                 pending.append(parallel.submit(make, nxt))
+            assert self._running is not None
             self._running[1] += 1
             yield batch
 

@@ -28,9 +28,10 @@ def _n_samples(a: Any) -> int:
 
 def _take(a: Any, idx: np.ndarray) -> Any:
     if isinstance(a, Tensor):
-        xp = a.device.backend.xp
-        index = idx if a.device.type == "cpu" else xp.asarray(idx)
-        return Tensor(a.data[index], a.device)
+        if a.device.type == "cpu":
+            return Tensor(np.take(a.data, idx, axis=0), a.device)
+        index = Tensor(np.asarray(idx, dtype=np.int64), "cpu").to(a.device).data
+        return Tensor(a.device.backend.xp.take(a.data, index, axis=0), a.device)
     if hasattr(a, "iloc"):  # pandas
         return a.iloc[idx]
     if hasattr(a, "shape"):
@@ -51,14 +52,12 @@ def _sizes(n: int, test_size: Any, train_size: Any) -> tuple[int, int]:
             return int(value)
         raise expected(name, f"a float in (0, 1) or an int in [1, {n})", value)
 
-    n_test = count("test_size", test_size, True)
-    n_train = count("train_size", train_size, False)
-    if n_test is None and n_train is None:
-        n_test = math.ceil(0.25 * n)
-    if n_test is None:
-        n_test = n - n_train
-    if n_train is None:
-        n_train = n - n_test
+    asked_test = count("test_size", test_size, True)
+    asked_train = count("train_size", train_size, False)
+    if asked_test is None and asked_train is None:
+        asked_test = math.ceil(0.25 * n)
+    n_test = asked_test if asked_test is not None else n - (asked_train or 0)
+    n_train = asked_train if asked_train is not None else n - n_test
     if n_train + n_test > n or n_train == 0 or n_test == 0:
         raise expected("test_size/train_size", f"sizes that fit in {n} samples and leave both "
                        "sets non-empty", (train_size, test_size))

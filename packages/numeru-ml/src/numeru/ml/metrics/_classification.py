@@ -288,9 +288,10 @@ def classification_report(y_true, y_pred, *, labels=None, target_names=None,
     pr, rc, f1, support = precision_recall_fscore_support(
         t, p, labels=labels, average=None, sample_weight=sample_weight,
         zero_division=zero_division)
-    rows = list(zip(target_names, pr, rc, f1, support))
+    # Like scikit-learn, a names/labels length mismatch (warned above) truncates.
+    rows = list(zip(target_names, pr, rc, f1, support, strict=False))
     if output_dict:
-        report = {name: dict(zip(headers, [float(v) for v in values]))
+        report = {name: dict(zip(headers, [float(v) for v in values], strict=True))
                   for name, *values in rows}
     else:
         width = max(max(len(n) for n in target_names), len("weighted avg"), digits)
@@ -306,7 +307,7 @@ def classification_report(y_true, y_pred, *, labels=None, target_names=None,
             zero_division=zero_division)
         values = [ap, ar, af, np.sum(support)]
         if output_dict:
-            report[heading] = dict(zip(headers, [float(v) for v in values]))
+            report[heading] = dict(zip(headers, [float(v) for v in values], strict=True))
         elif heading == "accuracy":
             fmt = "{:>{width}s} " + " {:>9.{digits}}" * 2 + " {:>9.{digits}f}" + " {:>9}\n"
             text += fmt.format(heading, "", "", *values[2:], width=width, digits=digits)

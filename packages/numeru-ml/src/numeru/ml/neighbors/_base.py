@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from numeru.core.errors import ShapeError, ValidationError, expected
+from numeru.core.errors import ValidationError, expected
 from numeru.core.estimator import BaseEstimator, get_namespace, to_output, validate_data
 
 from .._classic_utils import check_choice, check_int, check_positive, to_host
 from . import _brute, _kdtree
 from ._distances import (
+    EUCLIDEAN,
+    MINKOWSKI,
     distance_to_reduced,
     metric_code,
     reduced_to_distance,
@@ -103,7 +105,9 @@ class NeighborsBase(BaseEstimator):
             return rd, ind
         if xp is np:
             return reduced_to_distance(code, p, rd), ind
-        return xp.sqrt(rd), ind
+        if code == EUCLIDEAN:
+            return xp.sqrt(rd), ind
+        return (rd ** (1.0 / p) if code == MINKOWSKI else rd), ind
 
     def kneighbors(self, X=None, n_neighbors=None, return_distance=True):
         """Distances and indices of the ``n_neighbors`` nearest training points per query.
@@ -220,8 +224,3 @@ def _csr(data, indices, indptr, shape):
 
     return csr_matrix((data, indices, indptr), shape=shape)
 
-
-def check_query_shape(X):
-    if getattr(X, "ndim", 2) != 2:
-        raise expected("X", "a 2-D array", f"shape {getattr(X, 'shape', None)}",
-                       error=ShapeError)

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
-
 from threadpoolctl import threadpool_limits
 
 from numeru.core.parallel import numba_threads
 
-from ._distances import EUCLIDEAN, rdist
+from ._distances import CHEBYSHEV, EUCLIDEAN, MANHATTAN, rdist
 from ._heap import heap_push, heap_sort
 
 # Elements of one block of the distance matrix (float64): 4 Mi elements = 32 MiB.
@@ -103,6 +102,27 @@ def _fused_radius_fill(X, Q, r, code, p, offsets, out_i, out_d):
                 at += 1
 
 
+def minkowski_block(xp, Qb, X, code, p):
+    """Reduced Minkowski-family distances by broadcasting (other backends, non-euclidean)."""
+    diff = xp.abs(Qb[:, None, :] - X[None, :, :])
+    if code == CHEBYSHEV:
+        return xp.max(diff, axis=2)
+    if code == MANHATTAN:
+        return xp.sum(diff, axis=2)
+    return xp.sum(diff ** p, axis=2)
+
+
+def _reduced_block(xp, Qb, X, sq_x, code, p, cosine):
+    if cosine or code == EUCLIDEAN:
+        return gemm_block(xp, Qb, X, sq_x, cosine)
+    return minkowski_block(xp, Qb, X, code, p)
+
+
+def _block_rows(xp, n, d, code, cosine):
+    per_row = n if (cosine or code == EUCLIDEAN) else n * d  # broadcasting holds n x d
+    return max(1, BLOCK_ELEMENTS // max(per_row, 1))
+
+
 def gemm_block(xp, Qb, X, sq_x, cosine):
     """Reduced distances of a query block to all points: squared euclidean or cosine distance."""
     dots = Qb @ X.T
@@ -120,7 +140,6 @@ def knn(xp, X, Q, k, code, p, cosine):
         numba_threads()
         return _fused_knn(X, Q, k, code, float(p))
     sq_x = None if cosine else xp.sum(X * X, axis=1)
-    block = max(1, BLOCK_ELEMENTS // max(n, 1))
     if xp is np:
         numba_threads()
         heap_d = np.full((m, k), np.inf)
@@ -135,8 +154,9 @@ def knn(xp, X, Q, k, code, p, cosine):
             np.maximum(heap_d, 0.0, out=heap_d)
         return heap_d, heap_i
     parts_d, parts_i = [], []
+    block = _block_rows(xp, n, X.shape[1], code, cosine)
     for s in range(0, m, block):
-        D = gemm_block(xp, Q[s:s + block], X, sq_x, cosine)
+        D = _reduced_block(xp, Q[s:min(s + block, m), :], X, sq_x, code, p, cosine)
         order = xp.argsort(D, axis=1, stable=True)[:, :k]
         parts_i.append(order)
         parts_d.append(xp.take_along_axis(D, order, axis=1))
@@ -154,11 +174,11 @@ def radius(xp, X, Q, r_reduced, code, p, cosine):
         out_d = np.empty(offsets[-1])
         _fused_radius_fill(X, Q, r_reduced, code, float(p), offsets, out_i, out_d)
         return offsets, out_i, out_d
-    sq_x = None if cosine else xp.sum(X * X, axis=1)
-    block = max(1, BLOCK_ELEMENTS // max(n, 1))
+    sq_x = None if cosine or code != EUCLIDEAN else xp.sum(X * X, axis=1)
+    block = _block_rows(xp, n, X.shape[1], code, cosine)
     counts, indices, dists = [], [], []
     for s in range(0, m, block):
-        D = gemm_block(xp, Q[s:s + block], X, sq_x, cosine)
+        D = _reduced_block(xp, Q[s:min(s + block, m), :], X, sq_x, code, p, cosine)
         D = np.asarray(D) if xp is np else _host(D)
         rows, cols = np.nonzero(D <= r_reduced)
         counts.append(np.bincount(rows, minlength=D.shape[0]))

@@ -121,7 +121,6 @@ def _min_rdist(code, p, Q, q, lower, upper, node):
 def query_knn(X, idx, start, end, leaf, lower, upper, Q, k, code, p):
     """k nearest (reduced distance, index) per query row, sorted ascending."""
     m = Q.shape[0]
-    n_nodes = start.shape[0]
     out_d = np.empty((m, k))
     out_i = np.empty((m, k), np.int64)
     for q in prange(m):
@@ -129,7 +128,6 @@ def query_knn(X, idx, start, end, leaf, lower, upper, Q, k, code, p):
         ind = np.full(k, np.iinfo(np.int64).max)
         stack = np.empty(64, np.int64)
         bound = np.empty(64)
-        top = 0
         stack[0] = 0
         bound[0] = _min_rdist(code, p, Q, q, lower, upper, 0)
         top = 1
@@ -162,7 +160,6 @@ def query_knn(X, idx, start, end, leaf, lower, upper, Q, k, code, p):
         heap_sort(dist, ind)
         out_d[q] = dist
         out_i[q] = ind
-    _ = n_nodes
     return out_d, out_i
 
 

@@ -40,6 +40,7 @@ def clip_grad_norm_(parameters: Any, max_norm: float, norm_type: float = 2.0,
             if p.grad is not None:
                 device = p.device
                 break
+    assert device is not None  # some parameter has a gradient (checked above)
     xp = device.backend.xp
     if math.isinf(norm_type):
         total = max(float(xp.max(xp.abs(g))) for g in grads)

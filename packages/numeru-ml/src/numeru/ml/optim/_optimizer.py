@@ -235,7 +235,7 @@ class Optimizer:
 
 
 def _grad_array(p: Tensor) -> Any:
-    grad = p.grad
+    grad: Any = p.grad
     if isinstance(grad, Tensor):
         if grad.device is not p.device:
             raise DeviceError(f"grad: expected a gradient on {p.device} like its parameter, "

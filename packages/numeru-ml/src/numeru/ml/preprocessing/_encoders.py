@@ -98,7 +98,7 @@ class OneHotEncoder(TransformerMixin, BaseEstimator):
             raise expected("drop", f"{len(self.categories_)} categories (one per feature)",
                            len(drop))
         out = []
-        for j, (value, cats) in enumerate(zip(drop, self.categories_)):
+        for j, (value, cats) in enumerate(zip(drop, self.categories_, strict=True)):
             if value is None:
                 out.append(-1)
                 continue
@@ -180,6 +180,32 @@ class OneHotEncoder(TransformerMixin, BaseEstimator):
         except TypeError:
             pass
         return out
+
+    # .nmr stores numbers and strings, not object arrays of numbers: save such categories as
+    # numeric arrays and restore the object dtype on load.
+    def _nmr_state(self):
+        state = super()._nmr_state()
+        fitted = dict(state["fitted"])
+        if "categories_" in fitted:
+            cats, boxed = [], []
+            for c in fitted["categories_"]:
+                values = c.tolist()
+                is_boxed = c.dtype == object and not all(isinstance(v, str) for v in values)
+                cats.append(np.asarray(values) if is_boxed else c)
+                boxed.append(bool(is_boxed))
+            fitted["categories_"] = cats
+            fitted["object_categories_"] = boxed
+        state["fitted"] = fitted
+        return state
+
+    @classmethod
+    def _nmr_from_state(cls, state):
+        encoder = super()._nmr_from_state(state)
+        boxed = encoder.__dict__.pop("object_categories_", None)
+        if boxed is not None:
+            encoder.categories_ = [np.asarray(c.tolist(), dtype=object) if b else c
+                                   for c, b in zip(encoder.categories_, boxed, strict=True)]
+        return encoder
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self)

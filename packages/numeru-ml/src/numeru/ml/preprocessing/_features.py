@@ -172,9 +172,9 @@ class SimpleImputer(TransformerMixin, BaseEstimator):
 
     def _valid(self):
         stats = self.statistics_
-        if stats.dtype == object:
-            return np.array([not (isinstance(s, float) and np.isnan(s)) for s in stats])
-        return ~np.isnan(stats)
+        if stats.dtype.kind in "fc":
+            return ~np.isnan(stats)
+        return np.array([not (isinstance(s, float) and np.isnan(s)) for s in stats.tolist()])
 
     def transform(self, X):
         check_is_fitted(self)
@@ -184,7 +184,7 @@ class SimpleImputer(TransformerMixin, BaseEstimator):
                            f"{A.shape[1]} features", error=ShapeError)
         missing = _is_missing(A, self.missing_values)
         out = A.copy() if A.dtype.kind != "O" else A.astype(object)
-        if self.statistics_.dtype != object and out.dtype.kind == "f":
+        if self.statistics_.dtype.kind == "f" and out.dtype.kind == "f":
             rows, cols = np.nonzero(missing)
             out[rows, cols] = self.statistics_[cols]
         else:

@@ -30,6 +30,7 @@ from .._classic_utils import (
     check_positive,
     class_weights,
     encode_labels,
+    seed_of,
     to_host,
 )
 from . import _libsvm, _platt
@@ -154,7 +155,8 @@ class SVC(ClassifierMixin, _BaseSVM):
         kind = KERNEL_CODES[self.kernel]
         Xg = np.ascontiguousarray(X[np.ix_(order, order)] if kind == PRECOMPUTED else X[order])
         C_row = float(self.C) * weights[y_enc[order]] * sw[order]
-        rng = np.random.default_rng(self.random_state)
+        # Platt's internal folds: seeded (None -> 0, reproducible), never NumPy's global RNG.
+        rng = np.random.default_rng(seed_of(self.random_state))
         fitted = _libsvm.fit_svc(kind, Xg, y_enc[order], classes.size, C_row,
                                  self._solver_params(), bool(self.probability), rng)
         if fitted["reached_max_iter"]:

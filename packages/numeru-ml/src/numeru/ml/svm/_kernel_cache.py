@@ -5,7 +5,8 @@ Kernel kinds: 0 linear, 1 poly, 2 rbf, 3 sigmoid, 4 precomputed. Formulas follow
 libsvm to rounding.
 
 The cache holds whole kernel columns ``K[:, r]`` for training rows ``r`` in a fixed number of
-slots (derived from ``cache_size`` in MB) and evicts the least recently used column.
+slots (derived from ``cache_size`` in MB) and evicts the least recently used column. Columns
+are stored as float32, like libsvm's ``Qfloat``: the same rounding gives the same iterates.
 """
 
 from __future__ import annotations
@@ -60,6 +61,12 @@ def kernel_column(kind, X, sq, r, gamma, coef0, degree, out):
         for j in range(n):
             out[j] = X[j, r]
         return
+    if X.shape[1] < 16:
+        # libsvm's dot is BLAS ddot, which sums short vectors left to right: do the same so
+        # that the kernel values (and the iterates) round exactly as libsvm's.
+        for j in range(n):
+            out[j] = kernel_value(kind, X, sq, j, X, sq, r, gamma, coef0, degree)
+        return
     # One BLAS matrix-vector product for the dot products (much faster than a scalar loop).
     dots = np.dot(X, X[r])
     if kind == LINEAR:
@@ -75,6 +82,14 @@ def kernel_column(kind, X, sq, r, gamma, coef0, degree, out):
     else:
         for j in range(n):
             out[j] = np.tanh(gamma * dots[j] + coef0)
+
+
+@njit(cache=True)
+def sequential_squared_norms(X):
+    out = np.empty(X.shape[0])
+    for i in range(X.shape[0]):
+        out[i] = _dot(X, i, X, i)
+    return out
 
 
 @njit(cache=True)

@@ -10,14 +10,14 @@ from __future__ import annotations
 import numpy as np
 
 from . import _platt
-from ._kernel_cache import PRECOMPUTED
+from ._kernel_cache import PRECOMPUTED, sequential_squared_norms
 from ._smo import solve
 
 
 def squared_norms(kind: int, X: np.ndarray) -> np.ndarray:
     if kind == PRECOMPUTED:
         return np.zeros(X.shape[0])
-    return np.einsum("ij,ij->i", X, X)
+    return sequential_squared_norms(X)
 
 
 def kernel_matrix(kind: int, A: np.ndarray, B: np.ndarray, gamma: float, coef0: float,
@@ -86,7 +86,8 @@ def fit_svc(kind, X, y_enc, n_classes, C_row, params, probability, rng):
             if probability:
                 prob_a[p], prob_b[p] = _platt.binary_probability(
                     lambda Xt, yt, Ct: solve_binary(kind, Xt, yt, Ct, params)[:2],
-                    lambda Xtr, Xte, tr, te: _cross_kernel(kind, X, idx, tr, te, params),
+                    lambda Xtr, Xte, tr, te, idx=idx: _cross_kernel(kind, X, idx, tr, te,
+                                                                    params),
                     kind, Xs, y_pm, C_row[idx], rng)
             coef, rhos[p], n_iter[p], reached = solve_binary(kind, Xs, y_pm, C_row[idx], params)
             reached_any |= reached

@@ -5,8 +5,8 @@ classification, (squared) epsilon-insensitive for regression), and for the squar
 primal Newton-CG solver (``_primal.py``) that ``dual="auto"`` selects when there are more
 samples than features, as scikit-learn does. ``LinearSVR`` always uses the dual solver.
 Multi-class classification is one-vs-rest; the binary problems run in parallel on numeru's
-task pool (the kernels release the GIL) and do not depend on the thread count. The intercept is liblinear's regularised
-bias feature scaled by ``intercept_scaling``.
+task pool (the kernels release the GIL) and do not depend on the thread count. The intercept
+is liblinear's regularised bias feature scaled by ``intercept_scaling``.
 """
 
 from __future__ import annotations

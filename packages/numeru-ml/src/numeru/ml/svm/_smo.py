@@ -253,10 +253,6 @@ def _reconstruct(kind, X, sq, gamma, coef0, degree, real, y, p, alpha, status, G
     for s in range(active, L):
         t = perm[s]
         G[t] = G_bar[t] + p[t]
-    n_free = 0
-    for s in range(active):
-        if status[perm[s]] == FREE:
-            n_free += 1
     for s in range(active):
         i = perm[s]
         if status[i] == FREE:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from numeru.core.errors import expected
-
 
 class History:
     """``history["loss"]`` is the list of epoch values of ``loss`` (and likewise for every
@@ -25,7 +23,7 @@ class History:
 
     def __getitem__(self, key: str) -> list[float]:
         if key not in self.history:
-            raise expected("key", f"one of {sorted(self.history)}", key, error=KeyError)
+            raise KeyError(f"key: expected one of {sorted(self.history)}, got {key!r}")
         return self.history[key]
 
     def __contains__(self, key: str) -> bool:

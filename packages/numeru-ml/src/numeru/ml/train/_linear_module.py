@@ -74,21 +74,21 @@ class LinearModule:
         Z = Xd @ self.weight.data.T + self.bias.data
         n = Xd.shape[0]
         if self.loss == "squared_error":
-            target = yd.reshape(Z.shape)
+            target = xp.reshape(xp.astype(yd, Z.dtype), Z.shape)
             R = Z - target
             value = 0.5 * float(xp.sum(R * R)) / n
         elif self.loss == "log_loss":
             z = Z[:, 0]
-            t = xp.astype(yd.reshape(-1), Z.dtype)
+            t = xp.astype(xp.reshape(yd, (-1,)), Z.dtype)
             value = float(xp.sum(xp.maximum(z, 0.0) + xp.log1p(xp.exp(-xp.abs(z))) - t * z)) / n
             R = (1.0 / (1.0 + xp.exp(-z)) - t)[:, None]
         else:
             shifted = Z - xp.max(Z, axis=1, keepdims=True)
             e = xp.exp(shifted)
             P = e / xp.sum(e, axis=1, keepdims=True)
-            labels = xp.astype(yd.reshape(-1), xp.int64)
-            onehot = xp.zeros_like(P)
-            onehot[xp.arange(n), labels] = 1.0
+            labels = xp.astype(xp.reshape(yd, (-1,)), xp.int64)
+            classes = xp.arange(P.shape[1], dtype=xp.int64)
+            onehot = xp.astype(labels[:, None] == classes[None, :], P.dtype)
             value = float(-xp.sum(onehot * (shifted - xp.log(xp.sum(e, axis=1,
                                                                      keepdims=True))))) / n
             R = P - onehot

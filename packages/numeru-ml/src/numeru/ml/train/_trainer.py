@@ -1,8 +1,10 @@
 """Trainer: the fit loop for any model that exposes a loss on a batch.
 
-The model protocol (numeru-dl modules follow it; ``LinearModule`` here is a small example):
+The model protocol (``LinearModule`` here is a small example):
 - ``parameters()``: the Tensors to optimise;
-- ``batch_loss(batch)``: the loss of one batch. If the returned value has ``backward()``
+- ``batch_loss(batch)``: the loss of one batch, or pass ``loss_fn(model, batch)`` to the
+  Trainer instead (e.g. for a numeru-dl ``nn.Module``:
+  ``lambda m, b: loss(m(b[0]), b[1])``). If the returned value has ``backward()``
   (numeru-dl autograd), the trainer calls it; otherwise the model has already filled each
   parameter's ``.grad`` (models with analytic gradients);
 - optional ``state_dict()`` / ``load_state_dict()`` (else the parameters are saved by
@@ -50,10 +52,15 @@ class Trainer:
                  scheduler: Any = None, scheduler_interval: str = "epoch",
                  monitor: str = "val_loss", callbacks: Iterable[Callback] = (),
                  metrics: dict[str, Callable[[Any, Any], float]] | None = None,
-                 clip_grad_norm: float | None = None, progress: bool = True) -> None:
-        if not hasattr(model, "parameters") or not hasattr(model, "batch_loss"):
-            raise expected("model", "an object with parameters() and batch_loss(batch)",
-                           type(model).__name__)
+                 clip_grad_norm: float | None = None, progress: bool = True,
+                 loss_fn: Callable[[Any, Any], Any] | None = None) -> None:
+        if loss_fn is not None and not callable(loss_fn):
+            raise expected("loss_fn", "a callable loss_fn(model, batch)", loss_fn)
+        if not hasattr(model, "parameters") or (loss_fn is None
+                                                and not hasattr(model, "batch_loss")):
+            raise expected("model", "an object with parameters() and batch_loss(batch) (or "
+                           "pass loss_fn)", type(model).__name__)
+        self.loss_fn = loss_fn
         if not isinstance(optimizer, Optimizer):
             raise expected("optimizer", "a numeru.ml.optim Optimizer", type(optimizer).__name__)
         if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
@@ -75,9 +82,10 @@ class Trainer:
         self.global_step = 0
         self.epoch = 0
         self.stop_training = False
-        self._resume_point = (0, 0)
-        self._running = [0.0, 0]  # the epoch's loss sum and batch count so far
+        self._resume_point: tuple[int, int] = (0, 0)
+        self._running: list[Any] = [0.0, 0]  # the epoch's loss sum and batch count so far
         self._loader: Any = None
+        self._saved_loader: Any = None
 
     # -- model state --------------------------------------------------------------------------
     def _params(self) -> list[Tensor]:
@@ -147,7 +155,8 @@ class Trainer:
     # -- the loop -------------------------------------------------------------------------------
     def _step(self, batch: Any) -> float:
         self.optimizer.zero_grad()
-        loss = self.model.batch_loss(batch)
+        loss = self.model.batch_loss(batch) if self.loss_fn is None else \
+            self.loss_fn(self.model, batch)
         if hasattr(loss, "backward"):
             loss.backward()
         if self.clip_grad_norm is not None:
@@ -157,7 +166,14 @@ class Trainer:
 
     def _evaluate(self, loader: Any) -> float:
         total, count = 0.0, 0
-        evaluate = getattr(self.model, "eval_loss", self.model.batch_loss)
+        evaluate: Callable[[Any], Any]
+        if self.loss_fn is not None:
+            loss_fn = self.loss_fn
+
+            def evaluate(batch: Any) -> Any:
+                return loss_fn(self.model, batch)
+        else:
+            evaluate = getattr(self.model, "eval_loss", self.model.batch_loss)
         for batch in loader:
             total += float(evaluate(batch))
             count += 1

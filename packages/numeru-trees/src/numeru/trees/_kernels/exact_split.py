@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .criteria import ABSOLUTE, ENTROPY, EPSILON, FRIEDMAN, POISSON, SQUARED, class_impurity
+from .criteria import ABSOLUTE, ENTROPY, EPSILON, FRIEDMAN, POISSON, class_impurity
 from .criteria import deviation_prefixes
 from .rng import rand_int, rand_uniform
 
@@ -132,9 +132,10 @@ def _best_feature(xs, y_cls, y_reg, w, samples, start, nn, criterion, n_classes,
             m = i
             break
     n_missing = nn - m
-    if m == 0 or (n_missing == 0 and xs[order[m - 1]] <= xs[order[0]] + FEATURE_THRESHOLD):
+    if m == 0 or (n_missing == 0 and np.float64(xs[order[m - 1]])
+                  <= np.float64(xs[order[0]]) + FEATURE_THRESHOLD):
         return True, NEG_INF, 0.0, False, False
-    sx = np.empty(nn)
+    sx = np.empty(nn, xs.dtype)
     for i in range(nn):
         s = samples[start + order[i]]
         sx[i] = xs[order[i]]
@@ -174,7 +175,7 @@ def _best_feature(xs, y_cls, y_reg, w, samples, start, nn, criterion, n_classes,
                 sum_l += sw[i] * sy[i]
             p = i + 1
             if p < m:
-                if sx[p] <= sx[p - 1] + FEATURE_THRESHOLD:
+                if np.float64(sx[p]) <= np.float64(sx[p - 1]) + FEATURE_THRESHOLD:
                     continue
             elif ml or n_missing == 0:
                 continue
@@ -194,9 +195,11 @@ def _best_feature(xs, y_cls, y_reg, w, samples, start, nn, criterion, n_classes,
                 best = proxy
                 best_ml = ml
                 if p < m:
-                    thr = sx[p - 1] / 2.0 + sx[p] / 2.0
-                    if thr == sx[p] or np.isinf(thr):
-                        thr = sx[p - 1]
+                    lo_x = np.float64(sx[p - 1])
+                    hi_x = np.float64(sx[p])
+                    thr = lo_x / 2.0 + hi_x / 2.0
+                    if thr == hi_x or np.isinf(thr):
+                        thr = lo_x
                 else:
                     thr = np.inf
                 best_thr = thr

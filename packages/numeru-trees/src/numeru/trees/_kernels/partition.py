@@ -9,8 +9,8 @@ from .binning import MISSING_BIN
 
 
 @njit(cache=True, inline="always")
-def _goes_left(bins, r, f, threshold, default_left, is_cat, cat_left, k):  # pragma: no cover
-    b = bins[r, f]
+def _goes_left(bins_t, r, f, threshold, default_left, is_cat, cat_left, k):  # pragma: no cover
+    b = bins_t[f, r]
     if b == MISSING_BIN:
         return default_left
     if is_cat:
@@ -19,9 +19,12 @@ def _goes_left(bins, r, f, threshold, default_left, is_cat, cat_left, k):  # pra
 
 
 @njit(parallel=True, cache=True, nogil=True)
-def partition_rows(bins, order, scratch, starts, ends, features, split_bins, default_left,
+def partition_rows(bins_t, order, scratch, starts, ends, features, split_bins, default_left,
                    is_cat, cat_left):  # pragma: no cover - numba
     """Move the rows of node ``k`` going left to the front of its segment (order kept).
+
+    ``bins_t`` is the feature-major (n_features, n_rows) copy of the bins: a split reads one
+    byte per row from one column instead of a cache line of the row-major matrix.
 
     Returns the number of left rows of each node. Nodes run in parallel (segments are
     disjoint), each sequentially: one parallel region per call, because on a busy machine
@@ -36,7 +39,7 @@ def partition_rows(bins, order, scratch, starts, ends, features, split_bins, def
         right_count = 0
         for i in range(s, ends[k]):
             r = order[i]
-            if _goes_left(bins, r, f, split_bins[k], default_left[k], is_cat[k], cat_left, k):
+            if _goes_left(bins_t, r, f, split_bins[k], default_left[k], is_cat[k], cat_left, k):
                 order[left_pos] = r
                 left_pos += 1
             else:

@@ -33,17 +33,46 @@ def _leaf_of(X, i, base, feature, threshold, left, right, default_left, is_cat, 
     return node
 
 
+ROW_BLOCK = 256  # rows per parallel task
+DEFAULT_LEFT = 1  # bits of the packed node flags
+CATEGORICAL = 2
+
+
+def pack_nodes(feature, left, right, default_left, is_cat):
+    """(n_nodes, 4) int32 rows [feature, left, right, flags]: one cache line per node visit
+    instead of five separate arrays."""
+    flags = default_left.astype(np.int32) * DEFAULT_LEFT + is_cat.astype(np.int32) * CATEGORICAL
+    return np.ascontiguousarray(np.column_stack([feature, left, right, flags]).astype(np.int32))
+
+
 @njit(parallel=True, cache=True, nogil=True)
-def predict_raw(X, tree_offsets, tree_group, feature, threshold, left, right, default_left,
-                is_cat, cat_start, cat_count, cat_left, value, tree_begin, tree_end,
-                out):  # pragma: no cover - numba
-    """``out[i, tree_group[t]] += leaf value`` for trees ``tree_begin <= t < tree_end``."""
-    for i in prange(X.shape[0]):
-        for t in range(tree_begin, tree_end):
-            base = tree_offsets[t]
-            node = _leaf_of(X, i, base, feature, threshold, left, right, default_left, is_cat,
-                            cat_start, cat_count, cat_left)
-            out[i, tree_group[t]] += value[base + node]
+def predict_packed(X, tree_offsets, tree_group, packed, threshold, cat_start, cat_count,
+                   cat_left, value, tree_begin, tree_end, out):  # pragma: no cover - numba
+    """``out[i, tree_group[t]] += leaf value`` for trees ``tree_begin <= t < tree_end``;
+    each row adds its trees in order."""
+    n = X.shape[0]
+    n_blocks = (n + ROW_BLOCK - 1) // ROW_BLOCK
+    for blk in prange(n_blocks):
+        for i in range(blk * ROW_BLOCK, min((blk + 1) * ROW_BLOCK, n)):
+            for t in range(tree_begin, tree_end):
+                base = tree_offsets[t]
+                p = base
+                while True:
+                    child = packed[p, 1]
+                    if child < 0:
+                        break
+                    x = X[i, packed[p, 0]]
+                    flags = packed[p, 3]
+                    if np.isnan(x):
+                        go_left = (flags & DEFAULT_LEFT) != 0
+                    elif (flags & CATEGORICAL) != 0:
+                        go_left = False
+                        if x >= 0.0 and x < cat_count[p]:
+                            go_left = cat_left[cat_start[p] + int(x)]
+                    else:
+                        go_left = x <= threshold[p]
+                    p = base + (child if go_left else packed[p, 2])
+                out[i, tree_group[t]] += value[p]
 
 
 @njit(parallel=True, cache=True, nogil=True)

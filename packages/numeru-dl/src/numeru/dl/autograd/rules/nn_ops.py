@@ -77,6 +77,15 @@ def _max_pool2d(node: Any, g: Tensor) -> tuple[Tensor]:
     return (pool.max_pool2d_backward(node.args[0], g, **node.params),)
 
 
+def _max_pool2d_backward(node: Any, g: Tensor) -> tuple[None, Tensor]:
+    # Linear in the incoming gradient; piecewise constant in x (the argmax positions).
+    return None, pool.max_pool2d_select(node.args[0], g, **node.params)
+
+
+def _max_pool2d_select(node: Any, g: Tensor) -> tuple[None, Tensor]:
+    return None, pool.max_pool2d_backward(node.args[0], g, **node.params)
+
+
 def _avg_pool2d(node: Any, g: Tensor) -> tuple[Tensor]:
     return (pool.avg_pool2d_backward(g, node.args[0].shape, **node.params),)
 
@@ -97,6 +106,8 @@ RULES: dict[str, Any] = {
     "conv2d_input_grad": _conv2d_input_grad,
     "conv2d_weight_grad": _conv2d_weight_grad,
     "max_pool2d": _max_pool2d,
+    "max_pool2d_backward": _max_pool2d_backward,
+    "max_pool2d_select": _max_pool2d_select,
     "avg_pool2d": _avg_pool2d,
     "avg_pool2d_backward": _avg_pool2d_backward,
 }

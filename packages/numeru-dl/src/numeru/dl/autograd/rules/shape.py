@@ -139,8 +139,9 @@ def _setitem(node: Any, g: Tensor) -> tuple[Any, Any]:
     key = node.params["key"]
     g_before = None
     if need(node, 0):
-        g_before = nm.asarray(g, copy=True)
-        g_before[key] = 0.0
+        keep = nm.ones(g.shape, dtype=g.dtype, device=g.device)
+        keep[key] = 0.0  # a constant mask: the product stays differentiable in g
+        g_before = g * keep
     g_value = None
     if need(node, 1):
         g_value = unbroadcast(g[key], value.shape)

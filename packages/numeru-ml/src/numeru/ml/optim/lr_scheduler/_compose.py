@@ -28,6 +28,7 @@ def _check_schedulers(schedulers: Sequence[Any], optimizer: Any) -> list[LRSched
 
 class _Composite(LRScheduler):
     _not_state = ("optimizer", "_schedulers")
+    _schedulers: list[LRScheduler]
 
     def state_dict(self) -> dict[str, Any]:
         state = super().state_dict()

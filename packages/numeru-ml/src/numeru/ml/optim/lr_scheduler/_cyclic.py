@@ -16,12 +16,12 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     def __init__(self, optimizer: Any, T_0: int, T_mult: int = 1,
                  eta_min: float = 0.0, last_epoch: int = -1) -> None:
         self.T_0 = check_int("T_0", T_0, 1)
-        self.T_i = T_0
+        self.T_i: float = T_0
         self.T_mult = check_int("T_mult", T_mult, 1)
         if isinstance(eta_min, bool) or not isinstance(eta_min, (int, float)):
             raise expected("eta_min", "a number", eta_min)
         self.eta_min = float(eta_min)
-        self.T_cur = last_epoch
+        self.T_cur: float = last_epoch
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -96,7 +96,8 @@ class OneCycleLR(LRScheduler):
                  self.total_steps - 1] if three_phase
                 else [pct_start * self.total_steps - 1, self.total_steps - 1])
         names = _THREE_PHASES if three_phase else _TWO_PHASES
-        self._phases = [[float(end), *keys] for end, keys in zip(ends, names, strict=True)]
+        self._phases: list[tuple[float, str, str, str, str]] = [
+            (float(end), *keys) for end, keys in zip(ends, names, strict=True)]
         max_lrs = per_group("max_lr", optimizer, max_lr)
         if last_epoch == -1:
             for group, top in zip(optimizer.param_groups, max_lrs, strict=True):
