@@ -270,3 +270,20 @@ def test_every_hook_fills_its_registry(capsys):
     finally:
         plugins.unregister("test-every-hook")
     assert "test-cpu2" not in nm.registry("backends")
+
+
+def test_a_command_that_fails_to_load_does_not_break_the_cli(capsys):
+    class BrokenCommand:
+        @hookimpl
+        def register_commands(self, register):
+            register("test-broken-command", "numeru_no_such_module_xyz:command")
+
+    plugins.register(BrokenCommand(), "test-broken-command")
+    try:
+        from numeru.core.cli import main
+
+        with pytest.warns(RuntimeWarning, match="test-broken-command"):
+            assert main(["plugins"]) == 0
+        assert "numeru-core" in capsys.readouterr().out
+    finally:
+        plugins.unregister("test-broken-command")

@@ -30,10 +30,11 @@ def main():
 
     X, y = make_classification(n + 20_000, 20, n_informative=10, random_state=0)
     Xt, yt, Xv, yv = X[:n], y[:n], X[n:], y[n:]
-    import numeru.core as nm
-    from numeru.trees import DecisionTreeClassifier, RandomForestClassifier
     from sklearn.ensemble import RandomForestClassifier as SkForest
     from sklearn.tree import DecisionTreeClassifier as SkTree
+
+    import numeru.core as nm
+    from numeru.trees import DecisionTreeClassifier, RandomForestClassifier
 
     nm.set_num_threads(THREADS)
     RandomForestClassifier(2, random_state=0).fit(Xt[:2000], yt[:2000])  # compile outside

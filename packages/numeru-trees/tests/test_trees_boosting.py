@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import lightgbm as lgb
 import numpy as np
-import numeru.core as nm
 import pytest
 import xgboost as xgb
+from sklearn.metrics import log_loss, mean_absolute_error, mean_squared_error, roc_auc_score
+
+import numeru.core as nm
 from numeru.core.errors import ValidationError
 from numeru.trees import GradientBoostingClassifier, GradientBoostingRegressor
-from sklearn.metrics import log_loss, mean_absolute_error, mean_squared_error, roc_auc_score
 
 
 # Problems where every library converges (additive signal, clear noise floor): differences

@@ -4,8 +4,11 @@ counts, warm start, OOB and .nmr round trips."""
 from __future__ import annotations
 
 import numpy as np
-import numeru.core as nm
 import pytest
+from sklearn import ensemble as sk_ensemble
+from sklearn.datasets import load_breast_cancer, make_classification, make_regression
+
+import numeru.core as nm
 from numeru.core.errors import ValidationError
 from numeru.trees import (
     ExtraTreesClassifier,
@@ -13,8 +16,6 @@ from numeru.trees import (
     RandomForestClassifier,
     RandomForestRegressor,
 )
-from sklearn import ensemble as sk_ensemble
-from sklearn.datasets import load_breast_cancer, make_classification, make_regression
 
 
 def _classification():

@@ -6,9 +6,10 @@ import io
 from pathlib import Path
 
 import numpy as np
+from sklearn.tree import DecisionTreeRegressor as SkTree
+
 import numeru.core as nm
 from numeru.trees import plugin
-from sklearn.tree import DecisionTreeRegressor as SkTree
 
 PACKAGE = Path(__file__).resolve().parents[1]
 

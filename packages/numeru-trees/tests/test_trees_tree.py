@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from numeru.core.errors import NotFittedError, ValidationError
-from numeru.trees import DecisionTreeClassifier, DecisionTreeRegressor, export_text
 from sklearn import tree as sk_tree
 from sklearn.datasets import load_breast_cancer, load_iris
+
+from numeru.core.errors import NotFittedError, ValidationError
+from numeru.trees import DecisionTreeClassifier, DecisionTreeRegressor, export_text
 
 
 def _float32_data(n=600, f=5, seed=0, nan_fraction=0.0):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -106,7 +107,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands = registry("commands")
     for name in commands.names():
-        command: Command = commands.get(name)
+        try:
+            command: Command = commands.get(name)
+        except Exception as exc:  # one broken command must not take the others down
+            warnings.warn(f"numeru: command {name!r} from {commands.provider(name)!r} failed to "
+                          f"load and was skipped: {type(exc).__name__}: {exc}", RuntimeWarning,
+                          stacklevel=2)
+            continue
         child = sub.add_parser(name, help=command.help, description=command.help)
         if command.configure is not None:
             command.configure(child)

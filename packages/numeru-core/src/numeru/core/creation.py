@@ -44,8 +44,15 @@ def _infer_dtype(obj: Any) -> np.dtype | None:
     return None
 
 
-def asarray(obj: Any, /, *, dtype: Any = None, device: Any = None, copy: bool | None = None,
-            requires_grad: bool = False) -> Tensor:
+def asarray(
+    obj: Any,
+    /,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    copy: bool | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """A Tensor from a Tensor, a NumPy array, nested sequences, a scalar or a DLPack object."""
     dt = None if dtype is None else _dtype(dtype)
     if isinstance(obj, Tensor):
@@ -53,8 +60,9 @@ def asarray(obj: Any, /, *, dtype: Any = None, device: Any = None, copy: bool | 
         result = obj
         if target is not obj.device:
             if copy is False:
-                raise DeviceError(f"asarray: copy=False cannot move a tensor from {obj.device} "
-                                  f"to {target}")
+                raise DeviceError(
+                    f"asarray: copy=False cannot move a tensor from {obj.device} to {target}"
+                )
             result = obj.to(target)
             copy = False
         if dt is not None and dt != result.dtype:
@@ -64,8 +72,9 @@ def asarray(obj: Any, /, *, dtype: Any = None, device: Any = None, copy: bool | 
             copy = False
         if copy:
             backend = result.device.backend
-            result = Tensor(backend.asarray(result.data, None, result.device.index, True),
-                            result.device)
+            result = Tensor(
+                backend.asarray(result.data, None, result.device.index, True), result.device
+            )
     else:
         target = _target(device)
         backend = target.backend
@@ -99,8 +108,15 @@ def from_dlpack(x: Any, /, *, device: Any = None, copy: bool | None = None) -> T
         from .plugins import registry
 
         backends = registry("backends")
-        owner = next((b for name in backends.names() if (b := backends.get(name)).name != "cpu"
-                      and getattr(b, "dlpack_device_type", None) == kind), None)
+        owner = next(
+            (
+                b
+                for name in backends.names()
+                if (b := backends.get(name)).name != "cpu"
+                and getattr(b, "dlpack_device_type", None) == kind
+            ),
+            None,
+        )
         if owner is None:
             raise DeviceError(f"from_dlpack: no installed backend takes DLPack device type {kind}")
         result = Tensor(owner.from_dlpack(x), _device(owner.name, int(index)))
@@ -118,13 +134,21 @@ def _bfloat16_from_torch(x: Any, copy: bool | None) -> Any:
     return raw.view(_BF16)
 
 
+def _with_grad(t: Tensor, requires_grad: bool) -> Tensor:
+    """``requires_grad=`` of the creation functions (autograd itself lives in numeru-dl)."""
+    return t.requires_grad_(True) if requires_grad else t
+
+
 def _fill(shape: Any, dtype: Any, device: Any, fill: Any, *, zeroed: bool = False) -> Tensor:
     target = _target(device)
     shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(map(int, shape))
     if shape and min(shape) < 0:
         raise expected("shape", "non-negative sizes", shape, error=ShapeError)
-    dt = _dtype(dtype) if dtype is not None else (
-        get_default_dtype() if fill is None else default_for(fill))
+    dt = (
+        _dtype(dtype)
+        if dtype is not None
+        else (get_default_dtype() if fill is None else default_for(fill))
+    )
     backend = target.backend
     if fill is None:
         data = backend.empty(shape, dt, target.index)
@@ -138,83 +162,152 @@ def _fill(shape: Any, dtype: Any, device: Any, fill: Any, *, zeroed: bool = Fals
     return Tensor(data, target)
 
 
-def empty(shape: Any, *, dtype: Any = None, device: Any = None) -> Tensor:
-    return _fill(shape, dtype, device, None)
+def empty(
+    shape: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    return _with_grad(_fill(shape, dtype, device, None), requires_grad)
 
 
-def zeros(shape: Any, *, dtype: Any = None, device: Any = None) -> Tensor:
-    return _fill(shape, dtype or get_default_dtype(), device, 0, zeroed=True)
+def zeros(
+    shape: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    return _with_grad(
+        _fill(shape, dtype or get_default_dtype(), device, 0, zeroed=True), requires_grad
+    )
 
 
-def ones(shape: Any, *, dtype: Any = None, device: Any = None) -> Tensor:
-    return _fill(shape, dtype or get_default_dtype(), device, 1)
+def ones(
+    shape: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    return _with_grad(_fill(shape, dtype or get_default_dtype(), device, 1), requires_grad)
 
 
-def full(shape: Any, fill_value: Any, *, dtype: Any = None, device: Any = None) -> Tensor:
+def full(
+    shape: Any,
+    fill_value: Any,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
-    return _fill(shape, dtype, device, fill_value)
+    return _with_grad(_fill(shape, dtype, device, fill_value), requires_grad)
 
 
 def _like(x: Tensor, dtype: Any, device: Any) -> tuple[Any, Any]:
     return (x.dtype if dtype is None else dtype), (x.device if device is None else device)
 
 
-def empty_like(x: Tensor, /, *, dtype: Any = None, device: Any = None) -> Tensor:
+def empty_like(
+    x: Tensor, /, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     dt, dev = _like(x, dtype, device)
-    return empty(x.shape, dtype=dt, device=dev)
+    return _with_grad(empty(x.shape, dtype=dt, device=dev), requires_grad)
 
 
-def zeros_like(x: Tensor, /, *, dtype: Any = None, device: Any = None) -> Tensor:
+def zeros_like(
+    x: Tensor, /, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     dt, dev = _like(x, dtype, device)
-    return zeros(x.shape, dtype=dt, device=dev)
+    return _with_grad(zeros(x.shape, dtype=dt, device=dev), requires_grad)
 
 
-def ones_like(x: Tensor, /, *, dtype: Any = None, device: Any = None) -> Tensor:
+def ones_like(
+    x: Tensor, /, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     dt, dev = _like(x, dtype, device)
-    return ones(x.shape, dtype=dt, device=dev)
+    return _with_grad(ones(x.shape, dtype=dt, device=dev), requires_grad)
 
 
-def full_like(x: Tensor, /, fill_value: Any, *, dtype: Any = None, device: Any = None) -> Tensor:
+def full_like(
+    x: Tensor,
+    /,
+    fill_value: Any,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     dt, dev = _like(x, dtype, device)
-    return full(x.shape, fill_value, dtype=dt, device=dev)
+    return _with_grad(full(x.shape, fill_value, dtype=dt, device=dev), requires_grad)
 
 
-def arange(start: Any, /, stop: Any = None, step: Any = 1, *, dtype: Any = None,
-           device: Any = None) -> Tensor:
+def arange(
+    start: Any,
+    /,
+    stop: Any = None,
+    step: Any = 1,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     target = _target(device)
     if stop is None:
         start, stop = 0, start
     if step == 0:
         raise expected("arange: step", "a non-zero number", step, error=ValidationError)
-    dt = _dtype(dtype) if dtype is not None else (
-        default_for(1.0) if any(isinstance(v, float) for v in (start, stop, step)) else
-        default_for(1))
+    dt = (
+        _dtype(dtype)
+        if dtype is not None
+        else (
+            default_for(1.0)
+            if any(isinstance(v, float) for v in (start, stop, step))
+            else default_for(1)
+        )
+    )
     xp = target.backend.xp
     with target.backend.use(target.index):
         data = xp.arange(start, stop, step, dtype=target.backend.native_dtype(dt))
-    return Tensor(target.backend.owned(target.backend.wrap_result(data)), target)
+    return _with_grad(
+        Tensor(target.backend.owned(target.backend.wrap_result(data)), target), requires_grad
+    )
 
 
-def linspace(start: Any, stop: Any, /, num: int, *, dtype: Any = None, device: Any = None,
-             endpoint: bool = True) -> Tensor:
+def linspace(
+    start: Any,
+    stop: Any,
+    /,
+    num: int,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    endpoint: bool = True,
+    requires_grad: bool = False,
+) -> Tensor:
     target = _target(device)
-    dt = _dtype(dtype) if dtype is not None else (
-        default_for(1j) if any(isinstance(v, complex) for v in (start, stop)) else
-        get_default_dtype())
+    dt = (
+        _dtype(dtype)
+        if dtype is not None
+        else (
+            default_for(1j)
+            if any(isinstance(v, complex) for v in (start, stop))
+            else get_default_dtype()
+        )
+    )
     with target.backend.use(target.index):
-        data = target.backend.xp.linspace(start, stop, num, dtype=target.backend.native_dtype(dt),
-                                          endpoint=endpoint)
-    return Tensor(target.backend.owned(data), target)
+        data = target.backend.xp.linspace(
+            start, stop, num, dtype=target.backend.native_dtype(dt), endpoint=endpoint
+        )
+    return _with_grad(Tensor(target.backend.owned(data), target), requires_grad)
 
 
-def eye(n_rows: int, n_cols: int | None = None, /, *, k: int = 0, dtype: Any = None,
-        device: Any = None) -> Tensor:
+def eye(
+    n_rows: int,
+    n_cols: int | None = None,
+    /,
+    *,
+    k: int = 0,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     target = _target(device)
     dt = _dtype(dtype) if dtype is not None else get_default_dtype()
     with target.backend.use(target.index):
         data = target.backend.xp.eye(n_rows, n_cols, k=k, dtype=target.backend.native_dtype(dt))
-    return Tensor(target.backend.owned(data), target)
+    return _with_grad(Tensor(target.backend.owned(data), target), requires_grad)
 
 
 def astype(x: Tensor, dtype: Any, /, *, copy: bool = True, device: Any = None) -> Tensor:

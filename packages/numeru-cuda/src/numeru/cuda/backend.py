@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+
 from numeru.core.backends import Backend
 from numeru.core.errors import DTypeError
 

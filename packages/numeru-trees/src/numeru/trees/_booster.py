@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+
 from numeru.core.errors import ValidationError, expected
 
 from ._ensemble import TreeEnsemble

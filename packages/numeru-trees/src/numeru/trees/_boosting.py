@@ -9,6 +9,7 @@ wrapper (learning_rate 0.3, max_depth 6, reg_lambda 1, min_child_weight 1).
 from __future__ import annotations
 
 import numpy as np
+
 from numeru.core import parallel
 from numeru.core.errors import ValidationError, expected
 from numeru.core.estimator import (

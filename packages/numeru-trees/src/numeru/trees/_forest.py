@@ -11,6 +11,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+
 from numeru.core import parallel
 from numeru.core.errors import expected
 from numeru.core.estimator import (
@@ -122,7 +123,7 @@ class BaseForest(BaseEstimator):
             grown = parallel.parallel_map(tracked, range(have, n_estimators))
         if bar is not None:
             bar.close()
-        for tree, counts in grown:
+        for tree, _counts in grown:
             est = self._tree_class(**self._tree_params())
             est.tree_ = tree
             est.n_features_in_ = n_features

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from numeru.core.errors import expected
 
 from ._objectives import softmax

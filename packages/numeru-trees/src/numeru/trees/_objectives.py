@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+
 from numeru.core.errors import ValidationError, expected
 
 _EPS = 1e-16

@@ -6,6 +6,7 @@ import math
 import numbers
 
 import numpy as np
+
 from numeru.core.errors import expected
 
 

@@ -9,6 +9,7 @@ own small counter-based stream (``_kernels.rng``), so kernels stay reproducible 
 from __future__ import annotations
 
 import numpy as np
+
 from numeru.core.errors import expected
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from numeru.core.errors import expected
 from numeru.core.estimator import (
     BaseEstimator,

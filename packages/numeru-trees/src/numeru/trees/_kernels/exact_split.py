@@ -11,8 +11,15 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .criteria import ABSOLUTE, ENTROPY, EPSILON, FRIEDMAN, POISSON, class_impurity
-from .criteria import deviation_prefixes
+from .criteria import (
+    ABSOLUTE,
+    ENTROPY,
+    EPSILON,
+    FRIEDMAN,
+    POISSON,
+    class_impurity,
+    deviation_prefixes,
+)
 from .rng import rand_int, rand_uniform
 
 FEATURE_THRESHOLD = 1e-7

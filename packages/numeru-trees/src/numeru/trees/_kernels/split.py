@@ -40,7 +40,7 @@ def gain_given_weight(G, H, w, lam, alpha):  # pragma: no cover - numba
 
 
 @njit(cache=True)
-def _split_gain(gl, hl, gr, hr, lam, alpha, mcw, lower, upper, mono, parent_gain):  # pragma: no cover
+def _split_gain(gl, hl, gr, hr, lam, alpha, mcw, lower, upper, mono, parent_gain):
     if hl < mcw or hr < mcw or hl <= 0.0 or hr <= 0.0:
         return NEG_INF
     wl = leaf_weight(gl, hl, lam, alpha, lower, upper)

@@ -9,6 +9,7 @@ depend on this choice: every kernel reduces in a fixed order.
 from __future__ import annotations
 
 import numba
+
 from numeru.core import parallel
 
 PARALLEL_MIN_WORK = 1 << 18

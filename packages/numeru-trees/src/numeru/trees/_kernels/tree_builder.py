@@ -16,7 +16,7 @@ from .exact_split import find_split
 
 
 @njit(cache=True)
-def _improvement(criterion, wn, w_total, imp, wl, imp_l, wr, imp_r, sum_l, sum_r):  # pragma: no cover
+def _improvement(criterion, wn, w_total, imp, wl, imp_l, wr, imp_r, sum_l, sum_r):
     if criterion == FRIEDMAN:
         diff = wr * sum_l - wl * sum_r
         return diff * diff / (wl * wr * w_total)
