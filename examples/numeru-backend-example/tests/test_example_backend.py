@@ -101,3 +101,13 @@ def test_default_device_scope_applies_to_creation():
         a = nm.arange(3)
     assert z.device == nm.device("strict:1") and a.device == nm.device("strict:1")
     assert nm.zeros((1,)).device == nm.device("cpu")
+
+
+def test_numeru_plugins_lists_the_eight_packages_and_the_example(capsys):
+    from numeru.core.cli import main
+
+    assert main(["plugins", "--strict"]) == 0
+    listed = {line.split(":")[0] for line in capsys.readouterr().out.splitlines()
+              if line and not line.startswith(" ")}
+    assert {f"numeru-{p}" for p in ("core", "linalg", "ml", "trees", "dl", "gen", "cuda", "rag")
+            } | {"numeru-backend-example"} <= listed

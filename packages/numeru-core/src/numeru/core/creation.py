@@ -136,7 +136,8 @@ def _bfloat16_from_torch(x: Any, copy: bool | None) -> Any:
 
 def _with_grad(t: Tensor, requires_grad: bool) -> Tensor:
     """``requires_grad=`` of the creation functions (autograd itself lives in numeru-dl)."""
-    return t.requires_grad_(True) if requires_grad else t
+    # requires_grad_ is one of the methods tensor_methods installs on Tensor at import.
+    return t.requires_grad_(True) if requires_grad else t  # type: ignore[attr-defined]
 
 
 def _fill(shape: Any, dtype: Any, device: Any, fill: Any, *, zeroed: bool = False) -> Tensor:

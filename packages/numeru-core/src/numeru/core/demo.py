@@ -8,8 +8,7 @@ from typing import TextIO
 def core_section(out: TextIO) -> None:
     import numeru.core as nm
 
-    x = nm.arange(12, dtype=nm.float64).reshape((3, 4)) if hasattr(nm.Tensor, "reshape") else (
-        nm.reshape(nm.arange(12, dtype=nm.float64), (3, 4)))
+    x = nm.reshape(nm.arange(12, dtype=nm.float64), (3, 4))
     out.write(f"x = arange(12).reshape(3, 4):\n{x}\n")
     view = x[1:, ::-2]
     view[...] = 0.0
