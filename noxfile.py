@@ -159,6 +159,8 @@ def _check_wheel_alone(session: nox.Session, package: str, dist: Path) -> None:
               for name in [*_declared_siblings(package), package]]
     session.run(python, "-m", "pip", "install", "-q", *wheels, external=True)
     module = "numeru." + package.removeprefix("numeru-")
-    session.run(python, "-c", f"import {module}, numeru.core.plugins as p; "
-                f"assert not p.plugin_info() is None; print({module}.__version__)",
+    check = (f"import {module}, numeru.core.plugins as p; "
+             "failed = {i.name: i.error for i in p.plugin_info() if i.error}; "
+             f"assert not failed, failed; print({module}.__version__)")
+    session.run(python, "-c", check,
                 external=True, env={"PATH": f"{target / 'bin'}{os.pathsep}{os.environ['PATH']}"})
