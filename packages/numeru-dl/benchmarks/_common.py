@@ -6,6 +6,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from typing import Any
 
 
 def compare(ours: Callable[[], object], theirs: Callable[[], object], repeats: int = 15,
@@ -72,3 +73,50 @@ def report(title: str, measure: Callable[[], list[tuple[str, float, float]]],
     print()
     if numeru.dl.keep_freed_memory():
         print(table(title + ", after numeru.dl.keep_freed_memory()", measure(), note))
+
+
+def compare_training(ours: Any, theirs: Any, x: Any, y: Any) -> list[tuple[str, float, float]]:
+    """Time inference, forward+backward and forward+backward+Adam of a numeru.dl module beside
+    a torch module holding the same weights, on the same batch (``x`` float32, ``y`` labels)."""
+    import torch
+
+    import numeru.core as nm
+    import numeru.dl as dl
+    from numeru.dl import nn
+    from numeru.dl.training import make_optimizer
+
+    with torch.no_grad():
+        for (_, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters(),
+                                  strict=True):
+            q.copy_(torch.tensor(p.numpy()))
+    xn, yn, xt, yt = nm.asarray(x), nm.asarray(y), torch.tensor(x), torch.tensor(y)
+    opt = make_optimizer("adam", ours.parameters(), lr=1e-3)
+    topt = torch.optim.Adam(theirs.parameters(), lr=1e-3)
+
+    def infer_numeru() -> None:
+        with dl.no_grad():
+            ours(xn)
+
+    def infer_torch() -> None:
+        with torch.no_grad():
+            theirs(xt)
+
+    def fb_numeru() -> None:
+        ours.zero_grad()
+        nn.functional.cross_entropy(ours(xn), yn).backward()
+
+    def fb_torch() -> None:
+        theirs.zero_grad()
+        torch.nn.functional.cross_entropy(theirs(xt), yt).backward()
+
+    def step_numeru() -> None:
+        fb_numeru()
+        opt.step()
+
+    def step_torch() -> None:
+        fb_torch()
+        topt.step()
+
+    return [("forward (inference)", *compare(infer_numeru, infer_torch)),
+            ("forward + backward", *compare(fb_numeru, fb_torch)),
+            ("forward + backward + Adam", *compare(step_numeru, step_torch))]

@@ -15,12 +15,9 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import compare, report
+from _common import compare_training, report
 
-import numeru.core as nm
-import numeru.dl as dl
 from numeru.dl import nn
-from numeru.dl.training import make_optimizer
 
 
 def lenet(mod: Any) -> Any:
@@ -32,45 +29,9 @@ def lenet(mod: Any) -> Any:
 
 
 def measure() -> list[tuple[str, float, float]]:
-    ours, theirs = lenet(nn), lenet(torch.nn)
-    with torch.no_grad():
-        for (_, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters(),
-                                  strict=True):
-            q.copy_(torch.tensor(p.numpy()))
     r = np.random.default_rng(0)
     x = r.standard_normal((64, 1, 28, 28)).astype(np.float32)
-    y = r.integers(0, 10, 64)
-    xn, yn, xt, yt = nm.asarray(x), nm.asarray(y), torch.tensor(x), torch.tensor(y)
-    opt = make_optimizer("adam", ours.parameters(), lr=1e-3)
-    topt = torch.optim.Adam(theirs.parameters(), lr=1e-3)
-
-    def infer_numeru():
-        with dl.no_grad():
-            ours(xn)
-
-    def infer_torch():
-        with torch.no_grad():
-            theirs(xt)
-
-    def fb_numeru():
-        ours.zero_grad()
-        nn.functional.cross_entropy(ours(xn), yn).backward()
-
-    def fb_torch():
-        theirs.zero_grad()
-        torch.nn.functional.cross_entropy(theirs(xt), yt).backward()
-
-    def step_numeru():
-        fb_numeru()
-        opt.step()
-
-    def step_torch():
-        fb_torch()
-        topt.step()
-
-    return [("forward (inference)", *compare(infer_numeru, infer_torch)),
-            ("forward + backward", *compare(fb_numeru, fb_torch)),
-            ("forward + backward + Adam", *compare(step_numeru, step_torch))]
+    return compare_training(lenet(nn), lenet(torch.nn), x, r.integers(0, 10, 64))
 
 
 def main() -> None:
