@@ -161,3 +161,23 @@ def test_environment_variable_sets_the_start_value():
     bad = subprocess.run([sys.executable, "-c", "import numeru.core"], capture_output=True,
                          text=True, env={**env, "NUMERU_NUM_THREADS": "zero"})
     assert bad.returncode != 0 and "NUMERU_NUM_THREADS: expected a positive integer" in bad.stderr
+
+
+def test_unchanged_thread_count_does_not_rescan_blas_libraries(monkeypatch):
+    import threadpoolctl
+
+    calls = []
+    real = threadpoolctl.threadpool_limits
+    monkeypatch.setattr(threadpoolctl, "threadpool_limits",
+                        lambda **kw: calls.append(kw["limits"]) or real(**kw))
+    previous = nm.get_num_threads()
+    try:
+        nm.set_num_threads(1)
+        nm.set_num_threads(2)
+        with nm.threads(2):  # unchanged: no scan of the loaded libraries
+            pass
+        nm.set_num_threads(2)
+        assert calls[-1:] == [2] and calls.count(2) == 1, calls
+        assert _blas_limits() == {2}
+    finally:
+        nm.set_num_threads(previous)

@@ -30,6 +30,7 @@ _lock = threading.RLock()
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
 _blas_limiter: Any = None
+_blas_applied: int | None = None  # the count the BLAS pools were last limited to
 
 
 def _initial() -> int:
@@ -68,7 +69,8 @@ def set_num_threads(n: int) -> None:
     with _lock:
         _num_threads = n
         _apply_numba()
-        _apply_blas()
+        if _blas_applied != n:
+            _apply_blas()
 
 
 def _in_pool_worker() -> bool:
@@ -95,10 +97,15 @@ def _apply_numba() -> int:
 
 
 def _apply_blas() -> None:
-    global _blas_limiter
+    """Limit the BLAS/OpenMP pools. threadpoolctl scans the process's loaded libraries on
+    every call (about a millisecond), so ``set_num_threads`` calls this only when the count
+    changes: ``with nm.threads(n)`` around every predict would otherwise cost more than a
+    small prediction. A library loaded later is limited at the next change of the count."""
+    global _blas_limiter, _blas_applied
     from threadpoolctl import threadpool_limits
 
     _blas_limiter = threadpool_limits(limits=_num_threads)
+    _blas_applied = _num_threads
 
 
 def numba_threads() -> int:

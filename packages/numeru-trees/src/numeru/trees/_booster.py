@@ -10,7 +10,7 @@ from numeru.core.errors import ValidationError, expected
 
 from ._ensemble import TreeEnsemble
 from ._grower import GrowParams, HistogramGrower
-from ._kernels.binning import MAX_BIN, MISSING_BIN, bin_numeric, quantile_cuts
+from ._kernels.binning import MAX_BIN, MISSING_BIN, bin_numeric, padded_cuts, quantile_cuts
 from ._kernels.partition import add_leaf_values
 from ._kernels.threads import use_threads_for
 from ._metrics import METRICS
@@ -48,11 +48,9 @@ class BinMapper:
         return cls(cuts, np.array(n_bins, np.int64), is_cat.astype(np.bool_))
 
     def transform(self, X: np.ndarray) -> np.ndarray:
-        flat = np.concatenate([np.nan_to_num(c, nan=0.0) for c in self.cuts])
-        offsets = np.concatenate([[0], np.cumsum([len(c) for c in self.cuts])]).astype(np.int64)
         out = np.empty(X.shape, np.uint8)
         use_threads_for(X.shape[0] * X.shape[1])
-        bin_numeric(X, flat, offsets, self.is_cat, out)
+        bin_numeric(X, padded_cuts(self.cuts), self.is_cat, out)
         return out
 
 
@@ -128,10 +126,11 @@ def boost(X, y, w, objective: Objective, is_cat, monotone, config: BoostConfig,
         for group in range(K):
             if config.colsample_bytree < 1.0:
                 features = rng.choice(n_features, k)
-            g = np.ascontiguousarray(grad[:, group])
-            h = np.ascontiguousarray(hess[:, group])
+            gh = np.empty(n, np.complex128)
+            gh.real = grad[:, group]
+            gh.imag = hess[:, group]
             order = rows.copy()
-            tree = grower.grow(order, g, h, features)
+            tree = grower.grow(order, gh, features)
             segments = np.array(tree.leaf_segments, np.int64).reshape(-1, 3)
             if objective.refresh_leaves_with_median:
                 _refresh_with_median(tree, segments, order, y, raw[:, group], w,

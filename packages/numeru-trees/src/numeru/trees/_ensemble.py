@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._kernels.heap_predict import MAX_DEPTH as HEAP_MAX_DEPTH
+from ._kernels.heap_predict import heap_layout, predict_heap, tree_depths
 from ._kernels.predict import apply_trees, pack_nodes, predict_packed
 from ._kernels.threads import restore_threads, use_threads_for
 
@@ -75,7 +77,18 @@ class TreeEnsemble:
             self._flat = flat
             self._packed = pack_nodes(flat["feature"], flat["left"], flat["right"],
                                       flat["default_left"], flat["is_cat"])
+            self._heap = self._heap_layout(flat)
         return self._flat
+
+    @staticmethod
+    def _heap_layout(flat) -> tuple | None:
+        """Complete-tree arrays for the branch-free kernel, where the model allows it."""
+        depths = tree_depths(flat["tree_offsets"], flat["left"], flat["right"])
+        if flat["is_cat"].any() or (depths.size and depths.max() > HEAP_MAX_DEPTH):
+            return None
+        return (depths, *heap_layout(flat["tree_offsets"], depths, flat["feature"],
+                                     flat["threshold"], flat["left"], flat["right"],
+                                     flat["default_left"], flat["value"]))
 
     def predict_raw(self, X: np.ndarray, out: np.ndarray, begin: int = 0,
                     end: int | None = None) -> np.ndarray:
@@ -85,9 +98,12 @@ class TreeEnsemble:
             return out
         f = self.flat()
         use_threads_for(X.shape[0] * (end - begin) * 8)
-        predict_packed(X, f["tree_offsets"], f["tree_group"], self._packed, f["threshold"],
-                       f["cat_start"], f["cat_count"], f["cat_left"], f["value"], begin, end,
-                       out)
+        if self._heap is not None:
+            predict_heap(X, *self._heap, f["tree_group"], begin, end, out)
+        else:
+            predict_packed(X, f["tree_offsets"], f["tree_group"], self._packed, f["threshold"],
+                           f["cat_start"], f["cat_count"], f["cat_left"], f["value"], begin,
+                           end, out)
         return out
 
     def apply(self, X: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._kernels.histogram import N_BINS, build_histograms, subtract_histograms
+from ._kernels.histogram import N_BINS, as_pairs, build_histograms, subtract_histograms
 from ._kernels.partition import partition_rows
 from ._kernels.split import find_splits, leaf_weight, pick_best_feature
 from ._kernels.threads import use_threads_for
@@ -98,7 +98,7 @@ class HistogramGrower:
         self.is_cat = is_cat
         self.monotone = monotone
         self.p = params
-        self.scratch = np.empty(bins.shape[0], np.int64)
+        self.scratch = np.empty((2, bins.shape[0]), np.int64)
 
     # -- kernels on batches of nodes -------------------------------------------------------
     def _find_splits(self, nodes, features):
@@ -114,7 +114,7 @@ class HistogramGrower:
         left_H = np.empty((k, used))
         cat_left = np.empty((k, used, N_BINS), np.bool_)
         use_threads_for(k * used * N_BINS)
-        find_splits(hists, np.array([n.G for n in nodes]), np.array([n.H for n in nodes]),
+        find_splits(as_pairs(hists), np.array([n.G for n in nodes]), np.array([n.H for n in nodes]),
                     np.array([n.lower for n in nodes]), np.array([n.upper for n in nodes]),
                     features, self.n_bins, self.is_cat, self.monotone,
                     p.reg_lambda, p.reg_alpha, p.min_child_weight, p.cat_smooth,
@@ -141,7 +141,7 @@ class HistogramGrower:
     def _weight(self, G, H, lower, upper) -> float:
         return float(leaf_weight(G, H, self.p.reg_lambda, self.p.reg_alpha, lower, upper))
 
-    def _expand(self, tree, nodes, order, grad, hess, features):
+    def _expand(self, tree, nodes, order, gh, features):
         """Split ``nodes`` (their best splits are known); returns their children, whose
         histograms (unless they are at max_depth) and best splits are computed."""
         feats = np.array([features[n.used] for n in nodes], np.int64)
@@ -189,7 +189,7 @@ class HistogramGrower:
         if self.p.max_depth > 0 and children[0].depth >= self.p.max_depth:
             return children  # leaves for sure: no histograms needed
         # one store for all children: build the smaller of each pair, subtract for the other
-        store = np.empty((len(children), features.shape[0], N_BINS, 2))
+        store = np.empty((len(children), features.shape[0], N_BINS), np.complex128)
         small, small_slots, large_slots, parent_slots = [], [], [], []
         for i, n in enumerate(nodes):
             lnode, rnode = children[2 * i], children[2 * i + 1]
@@ -206,7 +206,7 @@ class HistogramGrower:
             parent_slots.append(n.slot)
         use_threads_for(sum(c.end - c.start for c in small) * features.shape[0])
         build_histograms(self.bins, order, np.array([c.start for c in small], np.int64),
-                         np.array([c.end for c in small], np.int64), grad, hess, features,
+                         np.array([c.end for c in small], np.int64), gh, features,
                          store, np.array(small_slots, np.int64))
         use_threads_for(len(small) * features.shape[0] * N_BINS)
         subtract_histograms(nodes[0].store, np.array(parent_slots, np.int64), store,
@@ -217,29 +217,31 @@ class HistogramGrower:
         return children
 
     # -- growth policies ---------------------------------------------------------------------
-    def grow(self, order, grad, hess, features) -> GrownTree:
-        """Grow one tree on the rows ``order`` (modified: rows end grouped by leaf)."""
+    def grow(self, order, gh, features) -> GrownTree:
+        """Grow one tree on the rows ``order`` (modified: rows end grouped by leaf) from the
+        gradients and hessians ``gh`` (complex128: gradient + 1j * hessian)."""
         tree = GrownTree()
         root = _Node(0, 0, order.shape[0], 0.0, 0.0, -np.inf, np.inf, 0)
-        root.store = np.empty((1, features.shape[0], N_BINS, 2))
+        root.store = np.empty((1, features.shape[0], N_BINS), np.complex128)
         root.slot = 0
         use_threads_for(order.shape[0] * features.shape[0])
         build_histograms(self.bins, order, np.array([0], np.int64),
-                         np.array([order.shape[0]], np.int64), grad, hess, features, root.store,
+                         np.array([order.shape[0]], np.int64), gh, features, root.store,
                          np.array([0], np.int64))
-        root.G = float(root.store[0, 0, :, 0].sum())
-        root.H = float(root.store[0, 0, :, 1].sum())
+        pairs = as_pairs(root.store)
+        root.G = float(pairs[0, 0, :, 0].sum())
+        root.H = float(pairs[0, 0, :, 1].sum())
         tree.add(self._weight(root.G, root.H, -np.inf, np.inf) * self.p.learning_rate, root.H)
         self._find_splits([root], features)
         leaves: list[_Node] = []
         if self.p.grow_policy == "lossguide":
-            self._grow_lossguide(tree, root, order, grad, hess, features, leaves)
+            self._grow_lossguide(tree, root, order, gh, features, leaves)
         else:
-            self._grow_depthwise(tree, root, order, grad, hess, features, leaves)
+            self._grow_depthwise(tree, root, order, gh, features, leaves)
         tree.leaf_segments = [(n.index, n.start, n.end) for n in leaves]
         return tree
 
-    def _grow_depthwise(self, tree, root, order, grad, hess, features, leaves):
+    def _grow_depthwise(self, tree, root, order, gh, features, leaves):
         level = [root]
         n_leaves = 1
         max_leaves = self.p.max_leaves
@@ -254,9 +256,9 @@ class HistogramGrower:
                     leaves.append(node)
             if not expand:
                 break
-            level = self._expand(tree, expand, order, grad, hess, features)
+            level = self._expand(tree, expand, order, gh, features)
 
-    def _grow_lossguide(self, tree, root, order, grad, hess, features, leaves):
+    def _grow_lossguide(self, tree, root, order, gh, features, leaves):
         max_leaves = self.p.max_leaves if self.p.max_leaves > 0 else np.iinfo(np.int64).max
         heap = [(-root.gain, root.index, root)]
         n_leaves = 1
@@ -266,7 +268,7 @@ class HistogramGrower:
                 node.store = None
                 leaves.append(node)
                 continue
-            for child in self._expand(tree, [node], order, grad, hess, features):
+            for child in self._expand(tree, [node], order, gh, features):
                 heapq.heappush(heap, (-child.gain, child.index, child))
             n_leaves += 1
         leaves.extend(entry[2] for entry in heap)
