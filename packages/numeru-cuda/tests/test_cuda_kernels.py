@@ -1,0 +1,255 @@
+"""What numeru-cuda registers, checked without a GPU: names, signatures, the softmax source
+compiled as C, the host-side error reporting of the linalg kernels, and no-GPU errors."""
+
+from __future__ import annotations
+
+import ctypes
+import inspect
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import numeru.core as nm
+from numeru.core import dispatch
+from numeru.core.errors import DeviceError
+from numeru.cuda import plugin
+from numeru.cuda._kernels import linalg as cuda_linalg
+from numeru.cuda._kernels import softmax as cuda_softmax
+
+
+def _cuda_kernels() -> dict[str, str]:
+    kernels = nm.registry("kernels")
+    return {op: kernels.provider((op, "cuda")) for op, backend in kernels.names()
+            if backend == "cuda"}
+
+
+# -- registration ------------------------------------------------------------------------------
+
+def test_random_kernels_are_registered_under_the_core_op_names():
+    from numeru.core.random import ops
+
+    registered = _cuda_kernels()
+    for o in (ops.RANDOM_BITS, ops.RANDOM_UNIFORM, ops.RANDOM_NORMAL, ops.RANDOM_LEMIRE):
+        assert registered[o.name] == "numeru-cuda"
+
+
+def test_softmax_kernels_serve_the_ops_numeru_dl_declares():
+    pytest.importorskip("numeru.dl")
+    from numeru.dl.ops import activation
+
+    registered = _cuda_kernels()
+    for o, kernel in ((activation.SOFTMAX, cuda_softmax.softmax),
+                      (activation.LOG_SOFTMAX, cuda_softmax.log_softmax)):
+        assert registered[o.name] == "numeru-cuda"
+        generic = list(inspect.signature(o.generic).parameters)[1:]  # after xp
+        assert list(inspect.signature(kernel).parameters) == generic
+
+
+def test_linalg_kernels_cover_numeru_linalg_ops_with_the_cpu_kernel_signatures():
+    pytest.importorskip("numeru.linalg")
+    from numeru.linalg import _cpu
+    from numeru.linalg import plugin as linalg_plugin
+
+    registered = _cuda_kernels()
+    declared = dispatch.ops()
+    for name in linalg_plugin.CPU_KERNELS:
+        op_name = f"linalg.{name}"
+        assert op_name in declared, op_name
+        assert registered[op_name] == "numeru-cuda", op_name
+        mine = inspect.signature(getattr(cuda_linalg, name)).parameters
+        theirs = inspect.signature(getattr(_cpu, name)).parameters
+        assert [(p.name, p.default) for p in mine.values()] == [
+            (p.name, p.default) for p in theirs.values()], name
+
+
+def test_every_cuda_kernel_is_an_op_that_exists_and_resolves_to_a_function():
+    pytest.importorskip("numeru.dl")  # importing them declares their ops
+    pytest.importorskip("numeru.linalg")
+    declared = dispatch.ops()
+    for op_name, reference in plugin.kernel_table().items():
+        assert op_name in declared, op_name
+        module, _, attribute = reference.partition(":")
+        assert callable(getattr(__import__(module, fromlist=[attribute]), attribute))
+
+
+def test_optional_kernels_follow_the_installed_distributions(monkeypatch):
+    monkeypatch.setattr(plugin, "installed", lambda distribution: False)
+    assert set(plugin.kernel_table()) == {"random_bits", "random_uniform", "random_normal",
+                                          "random_lemire"}
+    monkeypatch.setattr(plugin, "installed", lambda distribution: distribution == "numeru-dl")
+    assert {"softmax", "log_softmax"} <= set(plugin.kernel_table())
+    assert not any(op.startswith("linalg.") for op in plugin.kernel_table())
+
+
+def test_registration_imports_neither_numeru_dl_nor_numeru_linalg_nor_cupy():
+    code = ("import sys, json, numeru.core as nm\n"
+            "names = [list(k) for k in nm.registry('kernels').names() if k[1] == 'cuda']\n"
+            "print(json.dumps({'kernels': names, 'modules': sorted(m for m in sys.modules if "
+            "m.split('.')[0] == 'cupy' or m.startswith(('numeru.dl', 'numeru.linalg')))}))")
+    env = {**os.environ, "NUMERU_PLUGINS": "numeru-cuda"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env=env).stdout
+    found = json.loads(out)
+    assert found["modules"] == []
+    names = {op for op, _ in found["kernels"]}
+    assert "random_normal" in names
+    if plugin.installed("numeru-dl"):
+        assert {"softmax", "log_softmax"} <= names
+    if plugin.installed("numeru-linalg"):
+        assert {"linalg.solve", "linalg.gemm", "linalg.cholesky"} <= names
+
+
+# -- without a GPU -------------------------------------------------------------------------------
+
+def _reason() -> str | None:
+    return nm.registry("backends").get("cuda").unavailable_reason()
+
+
+def test_a_generator_on_cuda_without_a_gpu_raises_device_error_with_the_reason():
+    reason = _reason()
+    if reason is None:
+        pytest.skip("a GPU is usable here: the cuda-marked tests cover this path")
+    with pytest.raises(DeviceError, match="unavailable") as info:
+        nm.random.Generator(0, device="cuda")
+    assert reason[:30] in str(info.value)
+    with pytest.raises(DeviceError, match="unavailable"):
+        with nm.device("cuda"):
+            pass
+
+
+def test_cpu_work_with_the_cuda_kernels_registered_never_imports_cupy():
+    """Dispatch looks kernels up per device: CPU draws and ops never reach a cuda kernel."""
+    code = ("import sys, json, numeru.core as nm\n"
+            "g = nm.random.Generator(1); g.normal(size=5); g.integers(0, 9, 4)\n"
+            "nm.exp(nm.ones(3)).sum()\n"
+            "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] == 'cupy')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**os.environ, "NUMERU_PLUGINS": "numeru-cuda"}).stdout
+    assert json.loads(out) == []
+
+
+# -- the softmax source, compiled as C -----------------------------------------------------------
+
+SHIM = r"""
+#include <math.h>
+#include <string.h>
+#define NM_EXTERN_C
+#define __global__
+#define __shared__ static
+#define __syncthreads() ((void)0)
+struct nm_dim3 { unsigned int x, y, z; };
+static const struct nm_dim3 threadIdx = {0, 0, 0}, blockIdx = {0, 0, 0};
+static const struct nm_dim3 blockDim = {1, 1, 1}, gridDim = {1, 1, 1};
+static float __int_as_float(unsigned int bits) { float f; memcpy(&f, &bits, 4); return f; }
+static double __longlong_as_double(long long bits) { double d; memcpy(&d, &bits, 8); return d; }
+"""
+
+
+@pytest.fixture(scope="module")
+def softmax_c(tmp_path_factory):
+    compiler = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if compiler is None:
+        pytest.skip("no C compiler (cc, gcc or clang) on this machine")
+    folder = tmp_path_factory.mktemp("softmax_c")
+    c_file, so_file = folder / "softmax_shim.c", folder / "softmax_shim.so"
+    c_file.write_text(SHIM + cuda_softmax.source(), encoding="utf-8")
+    command = [compiler, "-std=c99", "-O2", "-Wall", "-Werror", "-Wno-unused-function",
+               "-shared", "-fPIC", str(c_file), "-o", str(so_file), "-lm"]
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 0, f"{' '.join(command)}\n{result.stderr}"
+    library = ctypes.CDLL(str(so_file))
+    for name in ("nm_softmax_f32", "nm_softmax_f64", "nm_log_softmax_f32", "nm_log_softmax_f64"):
+        fn = getattr(library, name)
+        fn.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_longlong, ctypes.c_longlong]
+        fn.restype = None
+    return library
+
+
+def _c_rows(lib, x, log):
+    out = np.full_like(x, np.nan)
+    rows, cols = x.shape
+    suffix = "f32" if x.dtype == np.float32 else "f64"
+    getattr(lib, f"nm_{'log_' if log else ''}softmax_{suffix}")(
+        x.ctypes.data, out.ctypes.data, rows, cols)
+    return out
+
+
+def _reference(x, log):
+    shifted = x - x.max(axis=-1, keepdims=True)
+    if log:
+        return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    e = np.exp(shifted)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-13), (np.float32, 2e-6)])
+@pytest.mark.parametrize("log", [False, True])
+def test_softmax_source_computes_the_stable_formula(softmax_c, dtype, rtol, log):
+    rng = np.random.default_rng(4)
+    x = (rng.normal(size=(7, 13)) * 30).astype(dtype)
+    x[2, 5] = 1e4 if dtype == np.float64 else 80.0  # exp would overflow without the shift
+    got = _c_rows(softmax_c, x, log)
+    with np.errstate(over="ignore"):
+        np.testing.assert_allclose(got, _reference(x, log), rtol=rtol, atol=1e-30)
+    assert np.isfinite(got).all()
+    if not log:
+        np.testing.assert_allclose(got.sum(axis=1), 1.0, rtol=10 * rtol)
+
+
+def test_softmax_source_propagates_nan_and_handles_minus_infinity(softmax_c):
+    x = np.array([[1.0, np.nan, 2.0], [-np.inf, 0.0, 1.0]])
+    got = _c_rows(softmax_c, x, log=False)
+    assert np.isnan(got[0]).all()
+    np.testing.assert_allclose(got[1], _reference(x[1:], log=False)[0])
+    assert got[1, 0] == 0.0
+
+
+def test_threads_per_row_are_a_power_of_two_from_a_warp_to_the_maximum():
+    assert [cuda_softmax.threads_for(c) for c in (1, 32, 33, 200, 256, 10_000)] == [
+        32, 32, 64, 256, 256, 256]
+
+
+# -- host-side error reporting of the linalg kernels ----------------------------------------------
+
+def test_linalg_errors_say_what_numeru_linalg_says_on_the_cpu():
+    checks = pytest.importorskip("numeru.linalg._checks")
+    cases = [
+        (cuda_linalg.singular("solve", (2, 3), 4, 1), checks.singular("solve", (2, 3), 4, 1)),
+        (cuda_linalg.singular("lu_solve", (), 0, 2, name="lu"),
+         checks.singular("lu_solve", (), 0, 2, name="lu")),
+        (cuda_linalg.singular_triangular("cho_solve", (3,), 2, 0, name="c"),
+         checks.singular_triangular("cho_solve", (3,), 2, 0, name="c")),
+        (cuda_linalg.not_positive_definite("cholesky", (2,), 1, 3),
+         checks.not_positive_definite("cholesky", (2,), 1, 3)),
+    ]
+    for mine, theirs in cases:
+        assert type(mine) is type(theirs) and str(mine) == str(theirs)
+        assert mine.batch_index == theirs.batch_index
+
+
+def test_zero_diagonals_and_failing_minors_are_located_on_the_host():
+    diagonals = np.array([[1.0, 2.0, 3.0], [4.0, 0.0, 0.0], [0.0, 1.0, 1.0]])
+    assert cuda_linalg.first_zero_diagonal(diagonals) == (1, 1)
+    assert cuda_linalg.first_zero_diagonal(np.ones((2, 3))) is None
+    assert cuda_linalg.first_zero_diagonal(np.ones((0, 3))) is None
+    spd = np.diag([4.0, 3.0, 2.0, 1.0])
+    for order in (1, 2, 3, 4):
+        broken = spd.copy()
+        broken[order - 1, order - 1] = -1.0
+        assert cuda_linalg.first_failing_minor(broken) == order
+
+
+def test_the_benchmark_script_exits_cleanly_without_a_gpu():
+    if _reason() is None:
+        pytest.skip("a GPU is usable here: the script would measure (never in the test suite)")
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_cuda.py"
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "no usable GPU, nothing measured" in result.stdout
