@@ -6,11 +6,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from numeru.core import parallel
 from numeru.core.errors import ValidationError, expected
 
 from ._ensemble import TreeEnsemble
 from ._grower import GrowParams, HistogramGrower
 from ._kernels.binning import MAX_BIN, MISSING_BIN, bin_numeric, padded_cuts, quantile_cuts
+from ._kernels.gradients import pack_pairs
 from ._kernels.partition import add_leaf_values
 from ._kernels.threads import use_threads_for
 from ._metrics import METRICS
@@ -29,6 +31,10 @@ class BinMapper:
     @classmethod
     def fit(cls, X: np.ndarray, max_bin: int, is_cat: np.ndarray) -> BinMapper:
         cuts, n_bins = [], []
+        # quantiles of the numeric features on the task pool (NumPy's sort releases the GIL)
+        numeric = [f for f in range(X.shape[1]) if not is_cat[f]]
+        numeric_cuts = dict(zip(numeric, parallel.parallel_map(
+            lambda f: quantile_cuts(X[:, f], max_bin), numeric), strict=True))
         for f in range(X.shape[1]):
             column = X[:, f]
             if is_cat[f]:
@@ -42,7 +48,7 @@ class BinMapper:
                 cuts.append(np.full(count, np.nan))
                 n_bins.append(count)
             else:
-                c = quantile_cuts(column, max_bin)
+                c = numeric_cuts[f]
                 cuts.append(c)
                 n_bins.append(c.shape[0])
         return cls(cuts, np.array(n_bins, np.int64), is_cat.astype(np.bool_))
@@ -114,7 +120,10 @@ def boost(X, y, w, objective: Objective, is_cat, monotone, config: BoostConfig,
         grad, hess = objective.grad_hess(y, raw, w)
         grad = grad.reshape(n, K)
         hess = hess.reshape(n, K)
-        if not (np.all(np.isfinite(grad)) and np.all(np.isfinite(hess))):
+        pairs = np.empty((K, n), np.complex128)  # per group: gradient + 1j * hessian
+        use_threads_for(n * K)
+        finite = [pack_pairs(grad[:, k], hess[:, k], pairs[k]) for k in range(K)]
+        if not all(finite):
             raise ValidationError(f"objective: gradients or hessians became non-finite in "
                                   f"round {round_}; lower learning_rate or check y")
         rows = all_rows if config.subsample >= 1.0 else rng.bernoulli_rows(n, config.subsample)
@@ -126,11 +135,8 @@ def boost(X, y, w, objective: Objective, is_cat, monotone, config: BoostConfig,
         for group in range(K):
             if config.colsample_bytree < 1.0:
                 features = rng.choice(n_features, k)
-            gh = np.empty(n, np.complex128)
-            gh.real = grad[:, group]
-            gh.imag = hess[:, group]
             order = rows.copy()
-            tree = grower.grow(order, gh, features)
+            tree = grower.grow(order, pairs[group], features)
             segments = np.array(tree.leaf_segments, np.int64).reshape(-1, 3)
             if objective.refresh_leaves_with_median:
                 _refresh_with_median(tree, segments, order, y, raw[:, group], w,

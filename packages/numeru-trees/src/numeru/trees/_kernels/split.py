@@ -2,8 +2,9 @@
 native categorical partitions and monotonic constraints.
 
 Gain follows XGBoost's implementation: ``gain(G, H, w) = -(2 G w + (H + lambda) w^2 + 2 alpha |w|)``
-with the leaf weight ``w = -T_alpha(G) / (H + lambda)`` clipped to the node's monotone bounds;
-a split's gain is ``gain(left) + gain(right) - gain(parent)`` and it is kept when it beats
+with the leaf weight ``w = -T_alpha(G) / (H + lambda)`` clipped to the node's monotone bounds
+(``G^2 / (H + lambda)`` where neither L1 nor bounds apply, XGBoost's fast path); a split's
+gain is ``gain(left) + gain(right) - gain(parent)`` and it is kept when it beats
 ``gamma`` (XGBoost's ``min_split_loss``). Ties go to the lowest feature, then the lowest bin,
 then "missing goes right", so the result never depends on thread scheduling.
 """
@@ -39,10 +40,22 @@ def gain_given_weight(G, H, w, lam, alpha):  # pragma: no cover - numba
     return -(2.0 * G * w + (H + lam) * w * w + 2.0 * alpha * abs(w))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
+def node_gain(G, H, lam, alpha, lower, upper):  # pragma: no cover - numba
+    """Loss reduction of a node with its optimal weight. Without L1 and weight bounds it is
+    ``G^2 / (H + lambda)``, as XGBoost computes it on that fast path."""
+    if alpha == 0.0 and lower == NEG_INF and upper == np.inf:
+        return G * G / (H + lam)
+    return gain_given_weight(G, H, leaf_weight(G, H, lam, alpha, lower, upper), lam, alpha)
+
+
+@njit(cache=True, inline="always")
 def _split_gain(gl, hl, gr, hr, lam, alpha, mcw, lower, upper, mono, parent_gain):
     if hl < mcw or hr < mcw or hl <= 0.0 or hr <= 0.0:
         return NEG_INF
+    if mono == 0:
+        return (node_gain(gl, hl, lam, alpha, lower, upper)
+                + node_gain(gr, hr, lam, alpha, lower, upper) - parent_gain)
     wl = leaf_weight(gl, hl, lam, alpha, lower, upper)
     wr = leaf_weight(gr, hr, lam, alpha, lower, upper)
     if mono > 0 and wl > wr:
@@ -69,8 +82,7 @@ def find_splits(hists, node_G, node_H, node_lower, node_upper, features, n_bins,
         H = node_H[k]
         lower = node_lower[k]
         upper = node_upper[k]
-        w_parent = leaf_weight(G, H, lam, alpha, lower, upper)
-        parent_gain = gain_given_weight(G, H, w_parent, lam, alpha)
+        parent_gain = node_gain(G, H, lam, alpha, lower, upper)
         Gm = hist[MISSING_BIN, 0]
         Hm = hist[MISSING_BIN, 1]
         has_missing = Hm > 0.0
