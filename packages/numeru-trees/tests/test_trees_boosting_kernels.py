@@ -95,7 +95,7 @@ def test_partition_is_stable_and_routes_missing_and_categories():
 
 def _model_arrays(model):
     ensemble = model._ensemble
-    return ensemble, ensemble.flat()
+    return ensemble, ensemble.flat()  # also lays out the prediction arrays
 
 
 @pytest.mark.parametrize("max_depth", [1, 3, 6])
@@ -112,7 +112,7 @@ def test_complete_tree_kernel_equals_the_node_walk(max_depth):
     assert depths.max() == max_depth
     if max_depth > 1:  # some trees are not complete: leaves above the last level get padded
         assert (np.diff(f["tree_offsets"]) < 2 ** (depths + 1) - 1).any()
-    assert ensemble._heap is not None
+    assert ensemble._kernels.heap is not None
     Xq = rng.normal(size=(1000, 5))
     Xq[rng.random(Xq.shape) < 0.2] = np.nan
     walk = np.zeros((1000, 1))
@@ -142,11 +142,11 @@ def test_deep_or_categorical_models_take_the_node_walk():
                                      grow_policy="lossguide", random_state=0).fit(X, y)
     ensemble, f = _model_arrays(deep)
     assert tree_depths(f["tree_offsets"], f["left"], f["right"]).max() > 10
-    assert ensemble._heap is None
+    assert ensemble._kernels.heap is None
     Xc = X.copy()
     Xc[:, 2] = rng.integers(0, 6, 4000)
     yc = 5.0 * np.isin(Xc[:, 2], [1, 3, 4]) + 0.1 * X[:, 0]
     categorical = GradientBoostingRegressor(n_estimators=3, max_depth=3,
                                             categorical_features=[2]).fit(Xc, yc)
     assert categorical._ensemble.flat()["is_cat"].any()
-    assert categorical._ensemble._heap is None
+    assert categorical._ensemble._kernels.heap is None

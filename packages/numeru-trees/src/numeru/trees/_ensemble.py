@@ -23,6 +23,7 @@ class TreeEnsemble:
         self._trees: list[dict[str, np.ndarray]] = []
         self._groups: list[int] = []
         self._flat: dict[str, np.ndarray] | None = None
+        self._kernels: _PredictArrays | None = None  # set with _flat
 
     def __len__(self) -> int:
         return len(self._trees)
@@ -57,38 +58,11 @@ class TreeEnsemble:
         return self._trees[t]
 
     def flat(self) -> dict[str, np.ndarray]:
+        """Every tree's node arrays concatenated (the .nmr state), built once per change."""
         if self._flat is None:
-            sizes = [len(t["value"]) for t in self._trees]
-            flat = {"tree_offsets": np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
-                    "tree_group": np.array(self._groups, np.int64)}
-            cat_base = 0
-            starts = []
-            for t in self._trees:
-                starts.append(t["cat_start"] + cat_base)
-                cat_base += t["cat_left"].shape[0]
-            for name, dtype in _NODE_FIELDS.items():
-                parts = starts if name == "cat_start" else [t[name] for t in self._trees]
-                flat[name] = (np.concatenate(parts).astype(dtype) if parts
-                              else np.zeros(0, dtype))
-            flat["cat_left"] = (np.concatenate([t["cat_left"] for t in self._trees])
-                                if self._trees else np.zeros(0, np.bool_))
-            if flat["cat_left"].size == 0:
-                flat["cat_left"] = np.zeros(1, np.bool_)  # numba needs a non-empty buffer
-            self._flat = flat
-            self._packed = pack_nodes(flat["feature"], flat["left"], flat["right"],
-                                      flat["default_left"], flat["is_cat"])
-            self._heap = self._heap_layout(flat)
+            self._flat = _flatten(self._trees, self._groups)
+            self._kernels = _PredictArrays(self._flat)
         return self._flat
-
-    @staticmethod
-    def _heap_layout(flat) -> tuple | None:
-        """Complete-tree arrays for the branch-free kernel, where the model allows it."""
-        depths = tree_depths(flat["tree_offsets"], flat["left"], flat["right"])
-        if flat["is_cat"].any() or (depths.size and depths.max() > HEAP_MAX_DEPTH):
-            return None
-        return (depths, *heap_layout(flat["tree_offsets"], depths, flat["feature"],
-                                     flat["threshold"], flat["left"], flat["right"],
-                                     flat["default_left"], flat["value"]))
 
     def predict_raw(self, X: np.ndarray, out: np.ndarray, begin: int = 0,
                     end: int | None = None) -> np.ndarray:
@@ -96,14 +70,15 @@ class TreeEnsemble:
         end = len(self._trees) if end is None else end
         if end <= begin:
             return out
-        f = self.flat()
-        use_threads_for(X.shape[0] * (end - begin) * 8)
-        if self._heap is not None:
-            predict_heap(X, *self._heap, f["tree_group"], begin, end, out)
+        if self._flat is None and (begin, end) != (0, len(self._trees)):
+            # a fit scoring its newest trees: flatten only those, not the whole ensemble
+            # again every round
+            flat = _flatten(self._trees[begin:end], self._groups[begin:end])
+            kernels, begin, end = _PredictArrays(flat), 0, end - begin
         else:
-            predict_packed(X, f["tree_offsets"], f["tree_group"], self._packed, f["threshold"],
-                           f["cat_start"], f["cat_count"], f["cat_left"], f["value"], begin,
-                           end, out)
+            flat, kernels = self.flat(), self._kernels
+        use_threads_for(X.shape[0] * (end - begin) * 8)
+        kernels.predict(X, flat, begin, end, out)
         return out
 
     def apply(self, X: np.ndarray) -> np.ndarray:
@@ -142,3 +117,47 @@ class TreeEnsemble:
             ens._trees.append(tree)
             ens._groups.append(int(groups[t]))
         return ens
+
+
+def _flatten(trees: list[dict[str, np.ndarray]], groups: list[int]) -> dict[str, np.ndarray]:
+    """The node arrays of ``trees`` concatenated; child indices stay local to their tree."""
+    sizes = [len(t["value"]) for t in trees]
+    flat = {"tree_offsets": np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+            "tree_group": np.array(groups, np.int64)}
+    cat_base = 0
+    starts = []
+    for t in trees:
+        starts.append(t["cat_start"] + cat_base)
+        cat_base += t["cat_left"].shape[0]
+    for name, dtype in _NODE_FIELDS.items():
+        parts = starts if name == "cat_start" else [t[name] for t in trees]
+        flat[name] = np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+    flat["cat_left"] = (np.concatenate([t["cat_left"] for t in trees]) if trees
+                        else np.zeros(0, np.bool_))
+    if flat["cat_left"].size == 0:
+        flat["cat_left"] = np.zeros(1, np.bool_)  # numba needs a non-empty buffer
+    return flat
+
+
+class _PredictArrays:
+    """What the prediction kernels read besides the flat arrays: packed node rows for the
+    node walk and, where the model allows it, the complete-tree layout (``heap_predict``)."""
+
+    def __init__(self, flat: dict[str, np.ndarray]):
+        self.packed = pack_nodes(flat["feature"], flat["left"], flat["right"],
+                                 flat["default_left"], flat["is_cat"])
+        depths = tree_depths(flat["tree_offsets"], flat["left"], flat["right"])
+        if flat["is_cat"].any() or (depths.size and depths.max() > HEAP_MAX_DEPTH):
+            self.heap = None
+        else:
+            self.heap = (depths, *heap_layout(flat["tree_offsets"], depths, flat["feature"],
+                                              flat["threshold"], flat["left"], flat["right"],
+                                              flat["default_left"], flat["value"]))
+
+    def predict(self, X, flat, begin, end, out) -> None:
+        if self.heap is not None:
+            predict_heap(X, *self.heap, flat["tree_group"], begin, end, out)
+        else:
+            predict_packed(X, flat["tree_offsets"], flat["tree_group"], self.packed,
+                           flat["threshold"], flat["cat_start"], flat["cat_count"],
+                           flat["cat_left"], flat["value"], begin, end, out)
