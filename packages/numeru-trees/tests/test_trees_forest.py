@@ -82,6 +82,24 @@ def test_same_forest_for_any_thread_count():
         np.testing.assert_array_equal(a.tree_.threshold, b.tree_.threshold)
         np.testing.assert_array_equal(a.tree_.value, b.tree_.value)
     np.testing.assert_array_equal(one.predict_proba(Xv), two.predict_proba(Xv))
+    many = np.tile(Xv, (10, 1))  # several prediction chunks, spread over the task pool
+    one.set_params(n_jobs=1)
+    with nm.threads(2):
+        np.testing.assert_array_equal(one.predict_proba(many), two.predict_proba(many))
+
+
+def test_forest_prediction_is_the_mean_of_its_trees():
+    Xt, yt, Xv, _ = _classification()
+    Xv = Xv.copy()
+    Xv[np.random.default_rng(1).random(Xv.shape) < 0.05] = np.nan
+    model = RandomForestClassifier(7, random_state=2, max_depth=10).fit(Xt, yt)
+    mean = sum(est.predict_proba(Xv) for est in model.estimators_) / 7
+    np.testing.assert_allclose(model.predict_proba(Xv), mean, rtol=1e-15, atol=0)
+    np.testing.assert_array_equal(model.apply(Xv)[:, 3], model.estimators_[3].apply(Xv))
+    reg = RandomForestRegressor(5, random_state=2).fit(*_regression()[:2])
+    Xr = _regression()[2]
+    np.testing.assert_allclose(reg.predict(Xr),
+                               sum(e.predict(Xr) for e in reg.estimators_) / 5, rtol=1e-12)
 
 
 def test_warm_start_equals_single_fit():

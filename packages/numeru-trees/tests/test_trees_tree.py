@@ -48,6 +48,69 @@ def test_identical_regression_trees(criterion, growth):
                                atol=1e-12)
 
 
+@pytest.mark.parametrize("criterion", ["gini", "entropy"])
+@pytest.mark.parametrize("nan_fraction", [0.0, 0.1])
+@pytest.mark.parametrize("growth", [{"max_depth": 4, "min_samples_leaf": 50},
+                                    {"max_leaf_nodes": 12}])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_identical_classification_trees(criterion, nan_fraction, growth, seed):
+    # continuous float32 features and few, large nodes: no tied splits (two features cutting
+    # a small node into the same two sets would tie, and the feature order breaks ties), so
+    # the trees must be scikit-learn's node for node; three classes exercise the class loop
+    X, y = _float32_data(3000, seed=8, nan_fraction=nan_fraction)
+    labels = np.digitize(y, np.quantile(y, [0.3, 0.7]))
+    ours = DecisionTreeClassifier(criterion=criterion, random_state=seed, **growth).fit(
+        X, labels)
+    ref = sk_tree.DecisionTreeClassifier(criterion=criterion, random_state=0, **growth).fit(
+        X, labels)
+    _same_tree(ours, ref)
+    X_test, _ = _float32_data(500, seed=9, nan_fraction=nan_fraction)
+    np.testing.assert_array_equal(ours.apply(X_test), ref.apply(X_test))
+    np.testing.assert_allclose(ours.predict_proba(X_test), ref.predict_proba(X_test))
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 5, 40, 41, 300, 1023, 1024, 5000])
+def test_pair_sort_orders_values_and_carries_ids(n):
+    from numeru.trees._kernels.pair_sort import sort_pairs
+
+    gen = np.random.default_rng(n)
+    # negatives, zeros of both signs, duplicates, huge and tiny magnitudes
+    pool = np.array([-3e38, -1.5, -1e-30, -0.0, 0.0, 1e-30, 2.5, 3e38], np.float32)
+    x = np.where(gen.random(n) < 0.3, gen.choice(pool, n),
+                 gen.normal(size=n) * 10.0 ** gen.integers(-3, 4, n)).astype(np.float32)
+    original = x.copy()
+    ids = np.arange(n, dtype=np.int32)
+    pad = max(n, 1)
+    sort_pairs(x, ids, 0, n, np.empty(pad, np.uint32), np.empty(pad, np.uint32),
+               np.empty(pad, np.int32), np.zeros((4, 2048), np.int64))
+    np.testing.assert_array_equal(x, np.sort(original))
+    np.testing.assert_array_equal(original[ids], x)  # ids moved with their values
+    assert sorted(ids.tolist()) == list(range(n))
+
+
+def test_predict_reads_float64_thresholds_exactly():
+    # rows just below, at and above each threshold (as float32) go where scikit-learn sends
+    # them: the packed float32 thresholds are rounded down without changing a decision
+    X, y = _float32_data(nan_fraction=0.1, seed=1)
+    ours = DecisionTreeRegressor(max_depth=4, min_samples_leaf=5).fit(X, y)
+    ref = sk_tree.DecisionTreeRegressor(max_depth=4, min_samples_leaf=5,
+                                        random_state=0).fit(X, y)
+    _same_tree(ours, ref)
+    inner = (ours.tree_.children_left >= 0) & np.isfinite(ours.tree_.threshold)
+    probes = []
+    for f, t in zip(ours.tree_.feature[inner], ours.tree_.threshold[inner], strict=True):
+        t32 = np.float32(t)
+        for v in (np.nextafter(t32, np.float32(-np.inf)), t32,
+                  np.nextafter(t32, np.float32(np.inf))):
+            row = X[len(probes) % len(X)].copy()
+            row[f] = v
+            probes.append(row)
+    probes = np.array(probes)
+    np.testing.assert_array_equal(ours.apply(probes), ref.apply(probes))
+    np.testing.assert_array_equal(ours.decision_path(probes),
+                                  ref.decision_path(probes).toarray() > 0)
+
+
 def test_absolute_error_matches_sklearn_quality():
     # Absolute-error impurity is piecewise linear: neighbouring thresholds often tie exactly,
     # and float rounding picks among them, so compare the first split and the test error.

@@ -26,6 +26,7 @@ from numeru.core.estimator import (
     validate_data,
 )
 
+from ._kernels.exact_predict import exact_forest_sum, pack_forest
 from ._kernels.rng import bootstrap_counts
 from ._params import check_int, class_weights, is_int, is_real
 from ._random import TreeRandom
@@ -38,6 +39,8 @@ from ._tree import (
     prepare_target,
     resolve_settings,
 )
+
+PREDICT_CHUNK = 2048  # rows per prediction task: a few tasks per thread balance the load
 
 
 class BaseForest(BaseEstimator):
@@ -103,10 +106,7 @@ class BaseForest(BaseEstimator):
             tree = grow_tree(Xt, y_cls, y_reg, tw, n_classes, settings, int(seeds[t, 1]))
             return tree, counts
 
-        jobs = self.n_jobs
-        if jobs is not None and (not is_int(jobs) or jobs == 0 or jobs < -1):
-            raise expected("n_jobs", "None, -1 or a positive int", jobs)
-        n_threads = parallel.get_num_threads() if jobs in (None, -1) else int(jobs)
+        n_threads = self._n_threads()
         bar = None
         if self.verbose:
             from tqdm.auto import tqdm
@@ -182,19 +182,48 @@ class BaseForest(BaseEstimator):
     def _mean_value(self, Xn) -> np.ndarray:
         """Mean over trees of the leaf values (class fractions or regression values).
 
-        Trees are evaluated in parallel in small batches (bounded memory) and summed in tree
+        One compiled pass over all trees per chunk of rows (``exact_forest_sum``); chunks
+        run on the shared task pool, which balances them when a core is busy elsewhere (a
+        static split over Numba threads waits for the slowest). Each row adds its trees in
         order, so the result does not depend on the thread count.
         """
+        offsets, nodes, values = self._packed_forest()
+        n = Xn.shape[0]
+        out = np.empty((n, values.shape[1]))
+        thr = nodes.view(np.float32)
 
-        def leaf_values(est):
-            return est.tree_.value[est.tree_.apply(Xn), 0, :]
+        def chunk(lo: int) -> None:
+            exact_forest_sum(Xn, offsets, nodes, thr, values, out, lo, min(lo + PREDICT_CHUNK, n))
 
-        out = None
-        batch = 2 * parallel.get_num_threads()
-        for start in range(0, len(self.estimators_), batch):
-            for v in parallel.parallel_map(leaf_values, self.estimators_[start:start + batch]):
-                out = v.copy() if out is None else out + v
+        chunks = range(0, n, PREDICT_CHUNK)
+        n_threads = self._n_threads()
+        if n_threads == 1 or len(chunks) <= 1:
+            for lo in chunks:
+                chunk(lo)
+        elif n_threads == parallel.get_num_threads():
+            parallel.parallel_map(chunk, chunks)
+        else:
+            with parallel.threads(n_threads):
+                parallel.parallel_map(chunk, chunks)
         return out / len(self.estimators_)
+
+    def _n_threads(self) -> int:
+        jobs = self.n_jobs
+        if jobs is not None and (not is_int(jobs) or jobs == 0 or jobs < -1):
+            raise expected("n_jobs", "None, -1 or a positive int", jobs)
+        return parallel.get_num_threads() if jobs in (None, -1) else int(jobs)
+
+    def _packed_forest(self):
+        """(offsets, nodes, values) of all trees, concatenated once and kept until the list
+        of trees changes (warm_start, loading)."""
+        trees = [e.tree_ for e in self.estimators_]
+        cache = getattr(self, "_forest_cache", None)
+        if cache is None or len(cache[0]) != len(trees) or any(
+                a is not b for a, b in zip(cache[0], trees, strict=True)):
+            offsets, nodes = pack_forest([tree.packed for tree in trees])
+            values = np.ascontiguousarray(np.concatenate([tree.value[:, 0, :] for tree in trees]))
+            cache = self._forest_cache = (trees, offsets, nodes, values)
+        return cache[1:]
 
     @property
     def feature_importances_(self) -> np.ndarray:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._kernels.predict import exact_tree_apply, exact_tree_path
+from ._kernels.exact_predict import exact_tree_apply, exact_tree_path, pack_tree
 from ._kernels.threads import restore_threads, use_threads_for
 
 _FIELDS = ("children_left", "children_right", "feature", "threshold", "impurity",
@@ -52,19 +52,40 @@ class TreeStructure:
                     depth[child] = depth[node] + 1
         return depth
 
+    @property
+    def packed(self) -> np.ndarray:
+        """The nodes packed for traversal (``_kernels.exact_predict``), built once."""
+        nodes = getattr(self, "_packed", None)
+        if nodes is None:
+            nodes = self._packed = pack_tree(self.children_left, self.children_right,
+                                             self.feature, self.threshold,
+                                             self.missing_go_to_left)
+        return nodes
+
+    @property
+    def leaf_argmax(self) -> np.ndarray:
+        """Index of the largest value of every node (the predicted class), built once."""
+        best = getattr(self, "_argmax", None)
+        if best is None:
+            best = self._argmax = np.argmax(self.value[:, 0, :], axis=1)
+        return best
+
     def apply(self, X: np.ndarray) -> np.ndarray:
+        """Leaf of each row; ``X`` is read as float32, as the tree was fitted."""
+        X = np.ascontiguousarray(X, dtype=np.float32)
         out = np.empty(X.shape[0], np.int64)
+        nodes = self.packed
         previous = use_threads_for(X.shape[0] * 4)
-        exact_tree_apply(X, self.children_left, self.children_right, self.feature,
-                         self.threshold, self.missing_go_to_left, out)
+        exact_tree_apply(X, nodes, nodes.view(np.float32), out)
         restore_threads(previous)
         return out
 
     def decision_path(self, X: np.ndarray) -> np.ndarray:
+        X = np.ascontiguousarray(X, dtype=np.float32)
         out = np.zeros((X.shape[0], self.node_count), np.bool_)
+        nodes = self.packed
         previous = use_threads_for(X.shape[0] * 4)
-        exact_tree_path(X, self.children_left, self.children_right, self.feature,
-                        self.threshold, self.missing_go_to_left, out)
+        exact_tree_path(X, nodes, nodes.view(np.float32), out)
         restore_threads(previous)
         return out
 

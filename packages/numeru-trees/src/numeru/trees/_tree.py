@@ -85,7 +85,8 @@ def grow_tree(Xt, y_cls, y_reg, w, n_classes, s: GrowthSettings, seed: int) -> T
     """Grow (and prune) one tree on the rows with positive weight."""
     from ._kernels.tree_builder import build_tree
 
-    samples = np.flatnonzero(w > 0).astype(np.int64)
+    # int32 sample ids: a third less memory traffic in the radix sort than int64
+    samples = np.flatnonzero(w > 0).astype(np.int32 if w.shape[0] < 2**31 else np.int64)
     min_weight_leaf = s.min_weight_fraction_leaf * float(w.sum())
     out = build_tree(Xt, y_cls, y_reg, w, samples, n_classes, s.criterion, s.random_splitter,
                      s.max_depth, s.min_samples_split, s.min_samples_leaf, min_weight_leaf,
@@ -236,8 +237,7 @@ class DecisionTreeClassifier(ClassifierMixin, BaseDecisionTree):
     def predict(self, X):
         Xn = self._prepare(X)
         leaves = self.tree_.apply(Xn)
-        proba = self.tree_.value[leaves, 0, :]
-        return to_output(self, self.classes_[np.argmax(proba, axis=1)], like=X)
+        return to_output(self, self.classes_[self.tree_.leaf_argmax[leaves]], like=X)
 
 
 class DecisionTreeRegressor(RegressorMixin, BaseDecisionTree):

@@ -95,34 +95,3 @@ def apply_trees(X, tree_offsets, feature, threshold, left, right, default_left, 
         for t in range(tree_offsets.shape[0] - 1):
             out[i, t] = _leaf_of(X, i, tree_offsets[t], feature, threshold, left, right,
                                  default_left, is_cat, cat_start, cat_count, cat_left)
-
-
-@njit(parallel=True, cache=True, nogil=True)
-def exact_tree_apply(X, left, right, feature, threshold, missing_left, out):  # pragma: no cover
-    """Leaf index of every row of float64 ``X`` in one exact (scikit-learn style) tree."""
-    for i in prange(X.shape[0]):
-        node = 0
-        while left[node] >= 0:
-            x = X[i, feature[node]]
-            if np.isnan(x):
-                go_left = missing_left[node]
-            else:
-                go_left = x <= threshold[node]
-            node = left[node] if go_left else right[node]
-        out[i] = node
-
-
-@njit(parallel=True, cache=True, nogil=True)
-def exact_tree_path(X, left, right, feature, threshold, missing_left, out):  # pragma: no cover
-    """``out[i, node] = True`` for every node that row i passes through."""
-    for i in prange(X.shape[0]):
-        node = 0
-        out[i, 0] = True
-        while left[node] >= 0:
-            x = X[i, feature[node]]
-            if np.isnan(x):
-                go_left = missing_left[node]
-            else:
-                go_left = x <= threshold[node]
-            node = left[node] if go_left else right[node]
-            out[i, node] = True

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .criteria import ENTROPY, EPSILON, FRIEDMAN, node_stats
-from .exact_split import find_split
+from .criteria import ABSOLUTE, ENTROPY, EPSILON, FRIEDMAN, node_stats
+from .exact_split import find_split, workspace
 
 
 @njit(cache=True)
@@ -42,16 +42,10 @@ def build_tree(Xt, y_cls, y_reg, w, samples, n_classes, criterion, random_splitt
     value = np.zeros((cap, n_out))
     missing_left = np.zeros(cap, np.bool_)
     depth_of = np.zeros(cap, np.int64)
-    # scratch buffers shared by every node
     rng = np.array([np.uint64(seed)], np.uint64)
-    scratch_f = np.empty(n, Xt.dtype)  # feature values keep X's dtype (float32): faster sorts
-    scratch_y = np.empty(n)
-    scratch_w = np.empty(n)
-    scratch_c = np.empty(n, np.int64)
-    heap = np.empty((4, n))
-    dev = np.empty((4, n + 1))
-    feats = np.empty(Xt.shape[0], np.int64)
-    counts = np.zeros((4, max(n_classes, 1)))
+    work = workspace(n, Xt.shape[0], n_classes, criterion, samples)
+    scratch_y = np.empty(n if criterion == ABSOLUTE else 1)  # node medians only
+    scratch_w = np.empty(n if criterion == ABSOLUTE else 1)
     tmp_value = np.zeros((2, n_out))
     w_total = 0.0
     for i in range(n):
@@ -95,8 +89,7 @@ def build_tree(Xt, y_cls, y_reg, w, samples, n_classes, criterion, random_splitt
         if not is_leaf:
             found, f, thr, pos, ml, has_missing = find_split(
                 Xt, y_cls, y_reg, w, samples, start, end, criterion, n_classes,
-                random_splitter, max_features, min_samples_leaf, min_weight_leaf, rng,
-                scratch_f, scratch_y, scratch_w, scratch_c, heap, dev, feats, counts)
+                random_splitter, max_features, min_samples_leaf, min_weight_leaf, rng, work)
             if not found or pos <= start or pos >= end:
                 is_leaf = True
             else:
