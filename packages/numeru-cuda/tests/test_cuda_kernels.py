@@ -1,5 +1,6 @@
-"""What numeru-cuda registers, checked without a GPU: names, signatures, the softmax source
-compiled as C, the host-side error reporting of the linalg kernels, and no-GPU errors."""
+"""What numeru-cuda registers, checked without a GPU: names, signatures, the softmax and
+cross-entropy source compiled as C (against numeru-dl's CPU ops), the host-side error reporting
+of the linalg kernels, and no-GPU errors."""
 
 from __future__ import annotations
 
@@ -40,14 +41,17 @@ def test_random_kernels_are_registered_under_the_core_op_names():
 
 def test_softmax_kernels_serve_the_ops_numeru_dl_declares():
     pytest.importorskip("numeru.dl")
-    from numeru.dl.ops import activation
+    from numeru.dl.ops import activation, loss
 
     registered = _cuda_kernels()
     for o, kernel in ((activation.SOFTMAX, cuda_softmax.softmax),
-                      (activation.LOG_SOFTMAX, cuda_softmax.log_softmax)):
+                      (activation.LOG_SOFTMAX, cuda_softmax.log_softmax),
+                      (loss.CROSS_ENTROPY, cuda_softmax.cross_entropy),
+                      (loss.CROSS_ENTROPY_BACKWARD, cuda_softmax.cross_entropy_backward)):
         assert registered[o.name] == "numeru-cuda"
-        generic = list(inspect.signature(o.generic).parameters)[1:]  # after xp
-        assert list(inspect.signature(kernel).parameters) == generic
+        generic = list(inspect.signature(o.generic).parameters.values())[1:]  # after xp
+        mine = list(inspect.signature(kernel).parameters.values())
+        assert [(p.name, p.kind) for p in mine] == [(p.name, p.kind) for p in generic]
 
 
 def test_linalg_kernels_cover_numeru_linalg_ops_with_the_cpu_kernel_signatures():
@@ -82,7 +86,8 @@ def test_optional_kernels_follow_the_installed_distributions(monkeypatch):
     assert set(plugin.kernel_table()) == {"random_bits", "random_uniform", "random_normal",
                                           "random_lemire"}
     monkeypatch.setattr(plugin, "installed", lambda distribution: distribution == "numeru-dl")
-    assert {"softmax", "log_softmax"} <= set(plugin.kernel_table())
+    assert {"softmax", "log_softmax", "cross_entropy", "cross_entropy_backward"} <= set(
+        plugin.kernel_table())
     assert not any(op.startswith("linalg.") for op in plugin.kernel_table())
 
 
@@ -99,7 +104,7 @@ def test_registration_imports_neither_numeru_dl_nor_numeru_linalg_nor_cupy():
     names = {op for op, _ in found["kernels"]}
     assert "random_normal" in names
     if plugin.installed("numeru-dl"):
-        assert {"softmax", "log_softmax"} <= names
+        assert {"softmax", "log_softmax", "cross_entropy", "cross_entropy_backward"} <= names
     if plugin.installed("numeru-linalg"):
         assert {"linalg.solve", "linalg.gemm", "linalg.cholesky"} <= names
 
@@ -133,7 +138,7 @@ def test_cpu_work_with_the_cuda_kernels_registered_never_imports_cupy():
     assert json.loads(out) == []
 
 
-# -- the softmax source, compiled as C -----------------------------------------------------------
+# -- the softmax and cross-entropy source, compiled as C -------------------------------------------
 
 SHIM = r"""
 #include <math.h>
@@ -167,6 +172,9 @@ def softmax_c(tmp_path_factory):
         fn = getattr(library, name)
         fn.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_longlong, ctypes.c_longlong]
         fn.restype = None
+    for name in ("nm_cross_entropy", "nm_cross_entropy_backward"):
+        for suffix in ("f32", "f64"):
+            getattr(library, f"{name}_{suffix}").restype = None
     return library
 
 
@@ -212,6 +220,106 @@ def test_softmax_source_propagates_nan_and_handles_minus_infinity(softmax_c):
 def test_threads_per_row_are_a_power_of_two_from_a_warp_to_the_maximum():
     assert [cuda_softmax.threads_for(c) for c in (1, 32, 33, 200, 256, 10_000)] == [
         32, 32, 64, 256, 256, 256]
+
+
+def _c_launch(lib):
+    """A ``launch`` for the cross-entropy host code that runs the C build (one thread)."""
+    def launch(name, rows, cols, args):
+        converted = []
+        for a in args:
+            if isinstance(a, np.ndarray):
+                assert a.flags.c_contiguous
+                converted.append(ctypes.c_void_p(a.ctypes.data))
+            elif isinstance(a, np.int64):
+                converted.append(ctypes.c_longlong(int(a)))
+            elif isinstance(a, np.float32):
+                converted.append(ctypes.c_float(float(a)))
+            else:
+                assert isinstance(a, np.float64), type(a)
+                converted.append(ctypes.c_double(float(a)))
+        getattr(lib, name)(*converted)
+
+    return launch
+
+
+CE_CASES = {
+    "plain": ((9, 7), {}, False),
+    "weights_ignore_smoothing": ((9, 7), {"label_smoothing": 0.2, "ignore_index": 4}, True),
+    "full_smoothing": ((5, 3), {"label_smoothing": 1.0}, True),
+    "spatial": ((3, 5, 2, 4), {"label_smoothing": 0.1, "ignore_index": -100}, True),
+    "one_class": ((4, 1), {"label_smoothing": 0.3}, False),
+}
+
+
+def _ce_inputs(shape, options, weighted, dtype, seed=5):
+    rng = np.random.default_rng(seed)
+    x = (rng.normal(size=shape) * 10).astype(dtype)
+    x[0, 0] = 1e4 if dtype == np.float64 else 80.0  # exp would overflow without the shift
+    target = rng.integers(0, shape[1], (shape[0], *shape[2:]))
+    ignore = options.get("ignore_index")
+    if ignore is not None:
+        target.reshape(-1)[::3] = ignore
+    weight = rng.uniform(0.5, 2.0, shape[1]).astype(dtype) if weighted else None
+    return x, target, weight
+
+
+@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-12), (np.float32, 2e-5)])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("case", sorted(CE_CASES))
+def test_cross_entropy_source_matches_the_numeru_dl_cpu_op(softmax_c, dtype, rtol, reduction,
+                                                           case):
+    """The host code of the kernels (layout, reductions, the mean's scale) with softmax.cu
+    built as C, against numeru-dl's CPU op: the loss and its backward."""
+    pytest.importorskip("numeru.dl")
+    from numeru.dl.ops import loss
+
+    shape, options, weighted = CE_CASES[case]
+    options = {"ignore_index": -100, "label_smoothing": 0.0, **options, "reduction": reduction}
+    x, target, weight = _ce_inputs(shape, options, weighted, dtype)
+    launch = _c_launch(softmax_c)
+    got = cuda_softmax.cross_entropy_rows(np, launch, x, target, weight, **options)
+    w = None if weight is None else nm.asarray(weight)
+    expected = loss.cross_entropy(nm.asarray(x), nm.asarray(target), w, **options).numpy()
+    assert np.asarray(got).dtype == dtype and np.shape(got) == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=rtol, atol=rtol)
+    assert np.isfinite(got).all()
+
+    g = np.random.default_rng(1).normal(size=expected.shape).astype(dtype)
+    got = cuda_softmax.cross_entropy_backward_rows(np, launch, x, target, weight, g, **options)
+    expected = loss.cross_entropy_backward(nm.asarray(x), nm.asarray(target), w, nm.asarray(g),
+                                           **options).numpy()
+    assert got.dtype == dtype and got.shape == x.shape
+    np.testing.assert_allclose(got, expected, rtol=rtol, atol=rtol)
+
+
+def test_cross_entropy_source_handles_infinities_nan_and_bad_targets(softmax_c):
+    pytest.importorskip("numeru.dl")
+    from numeru.dl.ops import loss
+
+    x = np.array([[-np.inf, 0.0, 1.0, -np.inf], [1.0, np.nan, 2.0, 0.0],
+                  [-np.inf, -np.inf, 3.0, 2.0], [0.5, 0.25, 0.0, 1.0]])
+    target = np.array([1, 0, 2, 3])
+    launch = _c_launch(softmax_c)
+    options = {"ignore_index": -100, "reduction": "none", "label_smoothing": 0.0}
+    got = cuda_softmax.cross_entropy_rows(np, launch, x, target, None, **options)
+    with np.errstate(invalid="ignore"):
+        expected = loss.cross_entropy(nm.asarray(x), nm.asarray(target), None,
+                                      **options).numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-14)  # NaN where the CPU has NaN
+    assert np.isnan(got[1]) and np.isfinite(got[[0, 2, 3]]).all()
+    smooth = {**options, "label_smoothing": 0.1}
+    got = cuda_softmax.cross_entropy_rows(np, launch, x, target, None, **smooth)
+    assert got[0] == np.inf and got[2] == np.inf and np.isfinite(got[3])  # -inf logits, smoothed
+    g = np.ones(4)
+    got = cuda_softmax.cross_entropy_backward_rows(np, launch, x, target, None, g, **options)
+    with np.errstate(invalid="ignore"):
+        expected = loss.cross_entropy_backward(nm.asarray(x), nm.asarray(target), None,
+                                               nm.asarray(g), **options).numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-14)
+    # A target that is neither a class nor ignore_index (numeru-dl refuses it before the op).
+    bad = cuda_softmax.cross_entropy_rows(np, launch, x, np.array([1, 0, 7, -1]), None,
+                                          **options)
+    assert np.isnan(bad[2:]).all() and np.isfinite(bad[0])
 
 
 # -- host-side error reporting of the linalg kernels ----------------------------------------------

@@ -1,5 +1,5 @@
-"""The kernels on a GPU against the CPU: random bits, softmax, linalg, and an MLP trained on
-both devices. Every test is marked cuda and skipped where no GPU is usable."""
+"""The kernels on a GPU against the CPU: random bits, softmax, cross-entropy, linalg, and an
+MLP trained on both devices. Every test is marked cuda and skipped where no GPU is usable."""
 
 from __future__ import annotations
 
@@ -105,20 +105,54 @@ def test_softmax_kernels_match_the_cpu(dtype, rtol, shape, axis):
                                    rtol=rtol, atol=rtol)
 
 
-def test_cross_entropy_and_its_gradient_match_the_cpu():
+CE_OPTIONS = {
+    "plain": ((256, 10), {}, False),
+    "weights_ignore_smoothing": ((300, 1000), {"label_smoothing": 0.1, "ignore_index": 3}, True),
+    "spatial_none": ((4, 7, 5, 6), {"reduction": "none", "label_smoothing": 0.2}, True),
+    "sum_wide": ((3, 70000), {"reduction": "sum"}, False),
+}
+
+
+# float16: the kernels compute in float32, the CPU's generic code in float16 itself.
+@pytest.mark.parametrize("dtype, rtol", [("float64", 1e-12), ("float32", 1e-5),
+                                         ("float16", 2e-2)])
+@pytest.mark.parametrize("case", sorted(CE_OPTIONS))
+def test_cross_entropy_kernels_and_gradient_match_the_cpu(dtype, rtol, case):
+    """F.cross_entropy runs the fused op: its CUDA kernels (forward and backward) against
+    numeru-dl's CPU op, loss and gradient."""
     pytest.importorskip("numeru.dl")
     from numeru.dl.nn import functional as F
 
+    shape, options, weighted = CE_OPTIONS[case]
     rng = np.random.default_rng(2)
-    logits, target = rng.normal(size=(256, 10)) * 5, rng.integers(0, 10, 256)
+    logits = (rng.normal(size=shape) * 5).astype(dtype)
+    target = rng.integers(0, shape[1], (shape[0], *shape[2:]))
+    weight = rng.uniform(0.5, 2.0, shape[1]).astype(dtype) if weighted else None
     results = []
     for device in ("cuda", "cpu"):
         x = nm.asarray(logits, device=device).requires_grad_()
-        loss = F.cross_entropy(x, nm.asarray(target, device=device), label_smoothing=0.1)
-        loss.backward()
-        results.append((loss.item(), x.grad.numpy()))
-    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-12)
-    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-10, atol=1e-14)
+        w = None if weight is None else nm.asarray(weight, device=device)
+        loss = F.cross_entropy(x, nm.asarray(target, device=device), w, **options)
+        assert loss.grad_fn.name == "cross_entropy" and loss.dtype == np.dtype(dtype)
+        nm.sum(loss).backward()
+        assert x.grad.device.type == device and x.grad.dtype == np.dtype(dtype)
+        results.append((loss.numpy().astype(np.float64), x.grad.numpy().astype(np.float64)))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=rtol, atol=rtol)
+
+
+def test_the_cuda_cross_entropy_kernels_are_the_ones_that_run(monkeypatch):
+    pytest.importorskip("numeru.dl")
+    from numeru.cuda._kernels import softmax as kernels
+    from numeru.dl.nn import functional as F
+
+    calls = []
+    launch = kernels._gpu_launch
+    monkeypatch.setattr(kernels, "_gpu_launch", lambda name, *a: (calls.append(name),
+                                                                   launch(name, *a)))
+    x = nm.asarray(np.ones((4, 3), dtype=np.float32), device="cuda").requires_grad_()
+    F.cross_entropy(x, nm.asarray(np.array([0, 1, 2, 1]), device="cuda")).backward()
+    assert calls == ["nm_cross_entropy_f32", "nm_cross_entropy_backward_f32"]
 
 
 # -- linalg ------------------------------------------------------------------------------------

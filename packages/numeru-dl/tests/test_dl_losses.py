@@ -17,6 +17,7 @@ LOGITS_3D = R.standard_normal((3, 4, 5))
 CLASSES = np.array([0, 3, 1, 2, 3, 1])
 CLASSES_IGNORED = np.array([0, -100, 1, 2, 3, -100])
 CLASSES_3D = R.integers(0, 4, (3, 5))
+CLASSES_3D_IGNORED = np.where(R.uniform(size=(3, 5)) < 0.3, 1, CLASSES_3D)
 PROBS = R.dirichlet(np.ones(4), 6)
 WEIGHT = np.array([1.0, 2.0, 0.5, 1.5])
 REAL = R.standard_normal((5, 3))
@@ -55,6 +56,12 @@ for reduction in ("mean", "sum", "none"):
         ("ce_spatial", reduction, lambda r: (nn.CrossEntropyLoss(_nm(WEIGHT), reduction=r),
                                              tnn.CrossEntropyLoss(_t(WEIGHT), reduction=r)),
          LOGITS_3D, CLASSES_3D),
+        ("ce_spatial_ignore_smooth", reduction,
+         lambda r: (nn.CrossEntropyLoss(_nm(WEIGHT), ignore_index=1, reduction=r,
+                                        label_smoothing=0.15),
+                    tnn.CrossEntropyLoss(_t(WEIGHT), ignore_index=1, reduction=r,
+                                         label_smoothing=0.15)),
+         LOGITS_3D, CLASSES_3D_IGNORED),
         ("ce_probabilities", reduction,
          lambda r: (nn.CrossEntropyLoss(_nm(WEIGHT), reduction=r, label_smoothing=0.1),
                     tnn.CrossEntropyLoss(_t(WEIGHT), reduction=r, label_smoothing=0.1)),
@@ -113,6 +120,55 @@ def test_cross_entropy_single_sample_without_batch_axis():
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
 
 
+def test_cross_entropy_of_class_indices_is_one_fused_op():
+    x = nm.asarray(LOGITS, requires_grad=True)
+    for target, options in ((CLASSES, {}), (CLASSES_IGNORED, {"weight": nm.asarray(WEIGHT),
+                                                              "label_smoothing": 0.1})):
+        loss = nn.functional.cross_entropy(x, nm.asarray(target), **options)
+        assert loss.grad_fn.name == "cross_entropy"
+    loss = nn.functional.cross_entropy(x, nm.asarray(PROBS))  # probabilities: composed
+    assert loss.grad_fn.name != "cross_entropy"
+
+
+def test_cross_entropy_class_weights_that_require_grad_get_a_gradient():
+    """The fused op gives no gradient to the weights: such weights take the composed path."""
+    import numeru.dl as dl
+
+    w = nm.asarray(WEIGHT.copy(), requires_grad=True)
+    loss = nn.functional.cross_entropy(nm.asarray(LOGITS), nm.asarray(CLASSES_IGNORED), w,
+                                       label_smoothing=0.2)
+    assert loss.grad_fn.name != "cross_entropy"
+    assert dl.gradcheck(lambda w: nn.functional.cross_entropy(
+        nm.asarray(LOGITS), nm.asarray(CLASSES_IGNORED), w, label_smoothing=0.2), [w])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_float32_matches_torch(reduction):
+    x32 = (LOGITS * 20).astype(np.float32)  # large logits: the max shift matters
+    xn, xt = nm.asarray(x32, requires_grad=True), torch.tensor(x32, requires_grad=True)
+    options = {"reduction": reduction, "label_smoothing": 0.1}
+    loss = nn.functional.cross_entropy(xn, nm.asarray(CLASSES_IGNORED), nm.asarray(
+        WEIGHT.astype(np.float32)), **options)
+    loss_t = torch.nn.functional.cross_entropy(xt, torch.tensor(CLASSES_IGNORED), torch.tensor(
+        WEIGHT.astype(np.float32)), **options)
+    assert loss.dtype == np.float32
+    np.testing.assert_allclose(loss.numpy(), loss_t.detach().numpy(), rtol=1e-5, atol=1e-5)
+    nm.sum(loss).backward()
+    loss_t.sum().backward()
+    assert xn.grad.dtype == np.float32
+    np.testing.assert_allclose(xn.grad.numpy(), xt.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_cross_entropy_with_every_target_ignored_is_nan_like_torch():
+    ignored = np.full(6, -100)
+    with np.errstate(invalid="ignore"):  # 0 / 0
+        ours = nn.functional.cross_entropy(nm.asarray(LOGITS), nm.asarray(ignored))
+    theirs = torch.nn.functional.cross_entropy(torch.tensor(LOGITS), torch.tensor(ignored))
+    assert np.isnan(ours.item()) and np.isnan(theirs.item())
+    ours = nn.functional.cross_entropy(nm.asarray(LOGITS), nm.asarray(ignored), reduction="sum")
+    assert ours.item() == 0.0
+
+
 def test_loss_errors_name_the_argument():
     with pytest.raises(ValueError, match="target"):
         nn.functional.cross_entropy(nm.asarray(LOGITS), nm.asarray(np.array([0, 9, 1, 1, 1, 1])))
@@ -120,5 +176,13 @@ def test_loss_errors_name_the_argument():
         nn.functional.mse_loss(nm.asarray(REAL), nm.asarray(REAL[:2]))
     with pytest.raises(ValueError, match="reduction"):
         nn.MSELoss("avg")
+    with pytest.raises(ValueError, match="reduction"):
+        nn.functional.cross_entropy(nm.asarray(LOGITS), nm.asarray(CLASSES), reduction="avg")
+    with pytest.raises(ValueError, match="weight"):
+        nn.functional.cross_entropy(nm.asarray(LOGITS), nm.asarray(CLASSES), nm.ones(3))
+    with pytest.raises(ValueError, match="target"):
+        nn.functional.cross_entropy(nm.asarray(LOGITS), nm.asarray(np.array([0, -3, 1, 1, 1, 1])))
+    with pytest.raises(ValueError, match="target"):
+        nn.functional.cross_entropy(nm.asarray(LOGITS), nm.asarray(CLASSES[:5]))
     with pytest.raises(ValueError, match="input"):
         nn.functional.binary_cross_entropy(nm.asarray(REAL), nm.asarray(BINARY))

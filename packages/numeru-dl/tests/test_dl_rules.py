@@ -7,6 +7,7 @@ import pytest
 
 import numeru.core as nm
 import numeru.dl as dl
+from numeru.dl.nn import functional as F
 
 torch = pytest.importorskip("torch")
 
@@ -173,6 +174,48 @@ CASES = {
 }
 
 
+# The fused cross-entropy op (numeru.dl.ops.loss): every option, in float64 against
+# torch.nn.functional.cross_entropy. Targets and weights are constants of the case.
+_CE_T = np.array([2, 0, 3])
+_CE_T_IGNORED = np.array([2, -100, 3])
+_CE_T_SPATIAL = np.array([[1, 3, 0], [2, 2, 1]])
+_CE_T_SPATIAL_IGNORED = np.array([[1, 5, 0], [5, 2, 1]])
+_CE_W = np.array([0.5, 2.0, 1.0, 1.5])
+
+
+def _ce_case(target, shape, **options):
+    weight = options.pop("weight", None)
+
+    def ours(a):
+        w = None if weight is None else nm.asarray(weight)
+        return F.cross_entropy(a, nm.asarray(target), w, **options)
+
+    def theirs(a):
+        w = None if weight is None else T.tensor(weight)
+        return T.nn.functional.cross_entropy(a, T.tensor(target), w, **options)
+
+    return ours, theirs, [_any(shape)]
+
+
+CASES.update({
+    "cross_entropy": _ce_case(_CE_T, S),
+    "cross_entropy_sum": _ce_case(_CE_T, S, reduction="sum"),
+    "cross_entropy_none_smooth": _ce_case(_CE_T, S, reduction="none", label_smoothing=0.3),
+    "cross_entropy_weight_ignore_smooth": _ce_case(_CE_T_IGNORED, S, weight=_CE_W,
+                                                   label_smoothing=0.2),
+    "cross_entropy_weight_none": _ce_case(_CE_T_IGNORED, S, weight=_CE_W, reduction="none",
+                                          label_smoothing=0.1),
+    "cross_entropy_full_smoothing": _ce_case(_CE_T, S, weight=_CE_W, label_smoothing=1.0),
+    "cross_entropy_spatial": _ce_case(_CE_T_SPATIAL, (2, 4, 3), weight=_CE_W,
+                                      label_smoothing=0.1),
+    "cross_entropy_spatial_ignore_none": _ce_case(_CE_T_SPATIAL_IGNORED, (2, 4, 3),
+                                                  ignore_index=5, reduction="none",
+                                                  label_smoothing=0.25),
+    "cross_entropy_one_sample": _ce_case(np.array(1), (4,), weight=_CE_W, reduction="sum",
+                                         label_smoothing=0.2),
+})
+
+
 def _inputs(case, seed=0):
     r = np.random.default_rng(seed)
     return [make(r) for make in case[2]]
@@ -207,10 +250,11 @@ def test_rule_matches_finite_differences(name):
 @pytest.mark.parametrize("name", ["exp", "log", "tanh", "sin", "sqrt", "multiply", "divide",
                                   "pow", "matmul", "sum", "mean", "where", "logaddexp",
                                   "sigmoid", "softmax", "log_softmax", "conv2d", "relu_mlp",
-                                  "max_pool2d", "avg_pool2d", "conv_transpose2d"])
+                                  "max_pool2d", "avg_pool2d", "conv_transpose2d",
+                                  "cross_entropy", "cross_entropy_weight_ignore_smooth",
+                                  "cross_entropy_weight_none",
+                                  "cross_entropy_spatial_ignore_none"])
 def test_double_backward_matches_finite_differences(name):
-    from numeru.dl.nn import functional as F
-
     extra = {
         "sigmoid": (F.sigmoid, [_any(S)]),
         "softmax": (lambda a: F.softmax(a, 1), [_any(S)]),
@@ -254,7 +298,8 @@ def test_every_rule_op_is_registered():
 
     names = set(plugins.registry("gradients").names())
     for op in ("add", "matmul", "getitem", "setitem", "concat", "stack", "where", "sort",
-               "conv2d", "max_pool2d", "log_softmax", "linear", "erf", "take_along_axis"):
+               "conv2d", "max_pool2d", "log_softmax", "linear", "erf", "take_along_axis",
+               "cross_entropy", "cross_entropy_backward"):
         assert op in names
     from numeru.core import dispatch
 
@@ -296,3 +341,30 @@ def test_gather_and_scatter_add_match_torch():
     nm.sum(added * nm.asarray(w)).backward()
     (added_t * torch.tensor(w)).sum().backward()
     np.testing.assert_allclose(v.grad.numpy(), vt.grad.numpy())
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_cross_entropy_double_backward_in_the_incoming_gradient_matches_torch(reduction):
+    """The backward op is differentiated in x and in the incoming gradient g (gradgradcheck
+    keeps g constant): finite differences, then a Hessian-vector product against torch."""
+    r = np.random.default_rng(6)
+    a, w = r.standard_normal((3, 4)), r.uniform(0.5, 2.0, 4)
+    v = r.standard_normal((3,) if reduction == "none" else ())
+    options = {"reduction": reduction, "label_smoothing": 0.2, "ignore_index": 3}
+    target = np.array([1, 3, 0])
+
+    def first(x, g):
+        with dl.enable_grad():  # gradcheck's finite differences run under no_grad
+            loss = F.cross_entropy(x, nm.asarray(target), nm.asarray(w), **options)
+            return dl.autograd.grad(loss, x, g, create_graph=True)[0]
+
+    x, g = nm.asarray(a, requires_grad=True), nm.asarray(v, requires_grad=True)
+    assert dl.gradcheck(first, [x, g])
+    xt, gt = T.tensor(a, requires_grad=True), T.tensor(v, requires_grad=True)
+    loss_t = T.nn.functional.cross_entropy(xt, T.tensor(target), T.tensor(w), **options)
+    (first_t,) = T.autograd.grad(loss_t, xt, gt, create_graph=True)
+    u = r.standard_normal((3, 4))
+    hx, hg = dl.autograd.grad(nm.sum(first(x, g) * nm.asarray(u)), [x, g])
+    hxt, hgt = T.autograd.grad((first_t * T.tensor(u)).sum(), [xt, gt])
+    np.testing.assert_allclose(hx.numpy(), hxt.numpy(), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(hg.numpy(), hgt.numpy(), rtol=1e-6, atol=1e-8)

@@ -1,4 +1,5 @@
-"""Ops numeru.dl declares in numeru.core's dispatch: activations, convolution, pooling.
+"""Ops numeru.dl declares in numeru.core's dispatch: activations, cross-entropy,
+convolution, pooling.
 
 Each has a generic implementation over the backend namespace ``xp`` (so it runs on every
 backend), may have faster kernels registered per backend, and has a gradient rule in

@@ -1,4 +1,5 @@
-"""Gradient rules of the ops numeru.dl declares: activations, convolution, pooling."""
+"""Gradient rules of the ops numeru.dl declares: activations, cross-entropy, convolution,
+pooling."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from numeru.core.tensor import Tensor
 
 from ...ops import activation as act
 from ...ops import conv, pool
+from ...ops import loss as ce
 from .elementwise import need
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -43,6 +45,42 @@ def _softmax(node: Any, g: Tensor) -> tuple[Tensor]:
     axis = node.params["axis"]
     y = node.output
     return (y * (g - nm.sum(g * y, axis=axis, keepdims=True)),)
+
+
+def _loss_params(node: Any) -> dict[str, Any]:
+    return {k: node.params[k] for k in ("ignore_index", "reduction", "label_smoothing")}
+
+
+def _cross_entropy(node: Any, g: Tensor) -> tuple[Any, None, None]:
+    x, target, weight = node.args
+    gx = ce.cross_entropy_backward(x, target, weight, g, **_loss_params(node)) if need(
+        node, 0) else None
+    return gx, None, None
+
+
+def _cross_entropy_backward(node: Any, gg: Tensor) -> tuple[Any, None, None, Any]:
+    """The backward is ``scale_i * (a_i softmax(x_i) - b_i)``, linear in ``g``: its derivative
+    in ``g`` is the backward at ``g = 1`` against ``gg``; in ``x`` it is the softmax rule
+    scaled by ``scale_i * a_i``."""
+    x, target, weight, g = node.args
+    p = _loss_params(node)
+    gx = gg_g = None
+    if need(node, 0):
+        c = x.shape[1]
+        safe, used = ce.targets(nm, target, p["ignore_index"], x.dtype)
+        wt = ce.target_weights(nm, weight, safe, used)
+        eps = p["label_smoothing"]
+        a = wt * (1.0 - eps)
+        if eps:
+            a = a + used * ((c if weight is None else nm.sum(weight)) * (eps / c))
+        coef = ce.row_scale(nm, g, wt, p["reduction"]) * a
+        y = act.softmax(x, axis=1)
+        q = gg * y
+        gx = (q - y * nm.sum(q, axis=1, keepdims=True)) * nm.expand_dims(coef, axis=1)
+    if need(node, 3):
+        unit = ce.cross_entropy_backward(x, target, weight, nm.ones_like(g), **p)
+        gg_g = nm.sum(gg * unit, axis=1) if p["reduction"] == "none" else nm.sum(gg * unit)
+    return gx, None, None, gg_g
 
 
 def _geometry(params: dict[str, Any]) -> dict[str, Any]:
@@ -102,6 +140,8 @@ RULES: dict[str, Any] = {
     "erf": _erf,
     "log_softmax": _log_softmax,
     "softmax": _softmax,
+    "cross_entropy": _cross_entropy,
+    "cross_entropy_backward": _cross_entropy_backward,
     "conv2d": _conv2d,
     "conv2d_input_grad": _conv2d_input_grad,
     "conv2d_weight_grad": _conv2d_weight_grad,

@@ -10,6 +10,7 @@ from numeru.core.tensor import Tensor
 
 from ..._scatter import take_along_axis
 from ...ops import activation as _act
+from ...ops import loss as _loss
 from ._common import reduce, tensor
 
 
@@ -42,21 +43,33 @@ def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float
     return reduce(nm.where(d < beta, d * d * (0.5 / beta), d - 0.5 * beta), reduction)
 
 
+def _check_class_targets(x: Tensor, t: Tensor, ignore_index: int) -> None:
+    """Integer targets of shape (N, d1, ...) for input (N, C, d1, ...), in [0, C) unless
+    ``ignore_index``."""
+    if t.dtype.kind not in "iu":
+        raise expected("target", "integer class indices", t.dtype)
+    if t.shape != (x.shape[0],) + x.shape[2:]:
+        raise ShapeError(f"target: expected shape {(x.shape[0],) + x.shape[2:]} for input "
+                         f"of shape {x.shape}, got {t.shape}")
+    if not t.size:
+        return
+    c = x.shape[1]
+    lo, hi = int(nm.min(t).item()), int(nm.max(t).item())
+    if 0 <= lo and hi < c:  # the common case: nothing ignored, nothing out of range
+        return
+    safe = nm.where(t != ignore_index, t, nm.zeros_like(t))
+    lo, hi = int(nm.min(safe).item()), int(nm.max(safe).item())
+    if hi >= c or lo < 0:
+        raise expected("target", f"class indices in [0, {c}) or ignore_index={ignore_index}",
+                       (lo, hi))
+
+
 def _class_targets(logp: Tensor, target: Any, ignore_index: int) -> tuple[Tensor, Tensor]:
     """Checked integer targets (ignored ones replaced by 0) and the mask of used ones."""
     t = tensor(target, "target")
-    if t.dtype.kind not in "iu":
-        raise expected("target", "integer class indices", t.dtype)
-    if t.shape != (logp.shape[0],) + logp.shape[2:]:
-        raise ShapeError(f"target: expected shape {(logp.shape[0],) + logp.shape[2:]} for input "
-                         f"of shape {logp.shape}, got {t.shape}")
+    _check_class_targets(logp, t, ignore_index)
     used = t != ignore_index
-    safe = nm.where(used, t, nm.zeros_like(t))
-    c = logp.shape[1]
-    if safe.size and (int(nm.max(safe).item()) >= c or int(nm.min(safe).item()) < 0):
-        raise expected("target", f"class indices in [0, {c}) or ignore_index={ignore_index}",
-                       (int(nm.min(safe).item()), int(nm.max(safe).item())))
-    return safe, used
+    return nm.where(used, t, nm.zeros_like(t)), used
 
 
 def _class_weights(logp: Tensor, safe: Tensor, used: Tensor, weight: Any) -> Tensor:
@@ -92,31 +105,71 @@ def nll_loss(input: Any, target: Any, weight: Any = None, ignore_index: int = -1
 
 def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int = -100,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
-    """``nll_loss(log_softmax(input, 1), target)`` with PyTorch's label smoothing; ``target``
-    may also hold class probabilities (same shape as ``input``)."""
+    """Cross-entropy of logits ``input`` (C), (N, C) or (N, C, d1, ...) at class indices
+    ``target``, with PyTorch's class weights, ``ignore_index``, reductions and label smoothing;
+    ``target`` may also hold class probabilities (same shape as ``input``).
+
+    Class indices run the fused ``cross_entropy`` op (one graph node, a backend kernel where one
+    is registered). Probability targets, class weights that require grad and non-float logits
+    take the composed ``nll_loss(log_softmax(input))`` path.
+    """
     x = tensor(input)
     if not 0.0 <= label_smoothing <= 1.0:
         raise expected("label_smoothing", "a number in [0, 1]", label_smoothing)
+    t = tensor(target, "target")
+    if t.dtype.kind in "fc":
+        return _cross_entropy_probabilities(x, t, weight, reduction, label_smoothing)
+    if (x.dtype.kind not in "fV"
+            or (isinstance(weight, Tensor) and weight.requires_grad)):
+        return _cross_entropy_composed(x, t, weight, ignore_index, reduction, label_smoothing)
+    if reduction not in _loss.REDUCTIONS:
+        raise expected("reduction", "'mean', 'sum' or 'none'", reduction)
+    xb, tb, single = _batched(x, t)
+    _check_class_targets(xb, tb, ignore_index)
+    w = None
+    if weight is not None:
+        w = tensor(weight, "weight")
+        if w.shape != (xb.shape[1],):
+            raise ShapeError(f"weight: expected shape ({xb.shape[1]},), got {w.shape}")
+        if w.dtype != x.dtype:
+            w = nm.astype(w, x.dtype)
+    out = _loss.cross_entropy(xb, tb, w, ignore_index=ignore_index, reduction=reduction,
+                              label_smoothing=label_smoothing)
+    return out[0] if single and reduction == "none" else out
+
+
+def _cross_entropy_probabilities(x: Tensor, t: Tensor, weight: Any, reduction: str,
+                                 label_smoothing: float) -> Tensor:
     axis = 0 if x.ndim == 1 else 1
     logp = _act.log_softmax(x, axis=axis)
+    _same_shape(x, t, "cross_entropy")
     c = x.shape[axis]
-    t = tensor(target, "target")
-    w_shape = (c,) + (1,) * (x.ndim - axis - 1)
-    wc = None if weight is None else nm.reshape(nm.astype(tensor(weight, "weight"), x.dtype),
-                                                w_shape)
-    if t.dtype.kind in "fc":
-        _same_shape(x, t, "cross_entropy")
-        if label_smoothing:
-            t = t * (1.0 - label_smoothing) + label_smoothing / c
-        terms = logp * t if wc is None else logp * t * wc
-        return reduce(-nm.sum(terms, axis=axis), reduction)
+    if label_smoothing:
+        t = t * (1.0 - label_smoothing) + label_smoothing / c
+    terms = logp * t
+    if weight is not None:
+        w_shape = (c,) + (1,) * (x.ndim - axis - 1)
+        terms = terms * nm.reshape(nm.astype(tensor(weight, "weight"), x.dtype), w_shape)
+    return reduce(-nm.sum(terms, axis=axis), reduction)
+
+
+def _cross_entropy_composed(x: Tensor, t: Tensor, weight: Any, ignore_index: int,
+                            reduction: str, label_smoothing: float) -> Tensor:
+    """``nll_loss(log_softmax(x))`` plus the smoothing term, op by op (every op recorded, so a
+    gradient also reaches class weights that require grad)."""
+    axis = 0 if x.ndim == 1 else 1
+    logp = _act.log_softmax(x, axis=axis)
     nll = nll_loss(logp, t, weight, ignore_index, reduction)
     if not label_smoothing:
         return nll
+    c = x.shape[axis]
     logp_b, t_b, single = _batched(logp, t)
     safe, used = _class_targets(logp_b, t_b, ignore_index)
-    terms = logp_b if wc is None else logp_b * nm.reshape(wc, (c,) + (1,) * (logp_b.ndim - 2))
-    smooth = -nm.sum(terms, axis=1) * nm.astype(used, x.dtype)
+    terms = logp_b
+    if weight is not None:
+        wc = nm.astype(tensor(weight, "weight"), logp.dtype)
+        terms = logp_b * nm.reshape(wc, (c,) + (1,) * (logp_b.ndim - 2))
+    smooth = -nm.sum(terms, axis=1) * nm.astype(used, logp.dtype)
     if reduction == "mean":
         denom = nm.sum(_class_weights(logp_b, safe, used, weight))
         smooth_total = nm.sum(smooth) / denom
