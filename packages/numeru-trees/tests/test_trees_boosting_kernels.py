@@ -9,7 +9,7 @@ import pytest
 from numeru.trees import GradientBoostingRegressor
 from numeru.trees._kernels.binning import MISSING_BIN, bin_numeric, padded_cuts, quantile_cuts
 from numeru.trees._kernels.heap_predict import heap_layout, predict_heap, tree_depths
-from numeru.trees._kernels.histogram import CHUNK, as_pairs, build_histograms
+from numeru.trees._kernels.histogram import CHUNK, build_histograms
 from numeru.trees._kernels.partition import BLOCK, partition_rows
 from numeru.trees._kernels.predict import pack_nodes, predict_packed
 
@@ -59,9 +59,6 @@ def test_histograms_match_numpy_for_nodes_of_every_size(subset):
     for k in range(4):
         expected = _reference_histogram(bins, order[starts[k]:ends[k]], gh, features)
         np.testing.assert_allclose(out[slots[k]], expected, rtol=1e-12, atol=1e-9)
-    pairs = as_pairs(out)
-    assert pairs.shape == (6, features.shape[0], 256, 2)
-    np.testing.assert_array_equal(pairs[0, ..., 1], out[0].imag)
 
 
 def test_partition_is_stable_and_routes_missing_and_categories():

@@ -1,8 +1,8 @@
 """Growth of one histogram tree from gradients and hessians (the core of gradient boosting).
 
-Depth-wise growth expands a whole level per step, in three batched kernel calls (partition,
-histograms of the smaller children, split search); the larger child's histogram is the
-parent's minus the smaller one's (the subtraction trick). Loss-guided growth expands the leaf
+Depth-wise growth expands a whole level per step, in two batched kernel calls: the row
+partition, then ``grow_level`` (histograms of the smaller children, the larger child's as the
+parent's minus the smaller one's -- the subtraction trick -- and the split search). Loss-guided growth expands the leaf
 with the largest gain first until ``max_leaves``. Everything here is deterministic: node order
 is fixed and the kernels reduce in a fixed order.
 """
@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._kernels.histogram import N_BINS, as_pairs, build_histograms, subtract_histograms
+from ._kernels.histogram import N_BINS, build_histograms
+from ._kernels.level import grow_level
 from ._kernels.partition import partition_rows
 from ._kernels.split import find_splits, leaf_weight, pick_best_feature
 from ._kernels.threads import use_threads_for
@@ -101,24 +102,23 @@ class HistogramGrower:
         self.scratch = np.empty((2, bins.shape[0]), np.int64)
 
     # -- kernels on batches of nodes -------------------------------------------------------
-    def _find_splits(self, nodes, features):
-        """Best split of each node; all ``nodes`` share one histogram store, in slot order."""
+    def _split_search(self, nodes, features):
+        """Node statistics and empty outputs of a split search over ``nodes`` (their order is
+        the histogram store's slot order): the arguments after the histograms that
+        ``find_splits`` and ``grow_level`` share."""
         p = self.p
-        k = len(nodes)
-        used = features.shape[0]
-        hists = nodes[0].store
-        gain = np.empty((k, used))
-        split_bin = np.empty((k, used), np.int64)
-        default_left = np.empty((k, used), np.bool_)
-        left_G = np.empty((k, used))
-        left_H = np.empty((k, used))
-        cat_left = np.empty((k, used, N_BINS), np.bool_)
-        use_threads_for(k * used * N_BINS)
-        find_splits(as_pairs(hists), np.array([n.G for n in nodes]), np.array([n.H for n in nodes]),
-                    np.array([n.lower for n in nodes]), np.array([n.upper for n in nodes]),
-                    features, self.n_bins, self.is_cat, self.monotone,
-                    p.reg_lambda, p.reg_alpha, p.min_child_weight, p.cat_smooth,
-                    p.max_cat_to_onehot, gain, split_bin, default_left, left_G, left_H, cat_left)
+        k, used = len(nodes), features.shape[0]
+        outputs = (np.empty((k, used)), np.empty((k, used), np.int64),
+                   np.empty((k, used), np.bool_), np.empty((k, used)), np.empty((k, used)),
+                   np.empty((k, used, N_BINS), np.bool_))
+        stats = tuple(np.array([getattr(n, name) for n in nodes])
+                      for name in ("G", "H", "lower", "upper"))
+        return (*stats, self.n_bins, self.is_cat, self.monotone, p.reg_lambda, p.reg_alpha,
+                p.min_child_weight, p.cat_smooth, p.max_cat_to_onehot, *outputs)
+
+    def _take_best_splits(self, nodes, features, search):
+        """Each node's best split over the used features, from a finished split search."""
+        gain, split_bin, default_left, left_G, left_H, cat_left = search[-6:]
         best = pick_best_feature(gain)
         for i, node in enumerate(nodes):
             j = best[i]
@@ -195,25 +195,20 @@ class HistogramGrower:
             lnode, rnode = children[2 * i], children[2 * i + 1]
             lnode.store = rnode.store = store
             lnode.slot, rnode.slot = 2 * i, 2 * i + 1
-            if lnode.end - lnode.start <= rnode.end - rnode.start:
-                small.append(lnode)
-                small_slots.append(2 * i)
-                large_slots.append(2 * i + 1)
-            else:
-                small.append(rnode)
-                small_slots.append(2 * i + 1)
-                large_slots.append(2 * i)
+            left_smaller = lnode.end - lnode.start <= rnode.end - rnode.start
+            small.append(lnode if left_smaller else rnode)
+            small_slots.append(2 * i if left_smaller else 2 * i + 1)
+            large_slots.append(2 * i + 1 if left_smaller else 2 * i)
             parent_slots.append(n.slot)
+        search = self._split_search(children, features)
         use_threads_for(sum(c.end - c.start for c in small) * features.shape[0])
-        build_histograms(self.bins, order, np.array([c.start for c in small], np.int64),
-                         np.array([c.end for c in small], np.int64), gh, features,
-                         store, np.array(small_slots, np.int64))
-        use_threads_for(len(small) * features.shape[0] * N_BINS)
-        subtract_histograms(nodes[0].store, np.array(parent_slots, np.int64), store,
-                            np.array(small_slots, np.int64), np.array(large_slots, np.int64))
+        grow_level(self.bins, order, gh, features, np.array([c.start for c in small], np.int64),
+                   np.array([c.end for c in small], np.int64), nodes[0].store,
+                   np.array(parent_slots, np.int64), store, np.array(small_slots, np.int64),
+                   np.array(large_slots, np.int64), *search)
         for n in nodes:
             n.store = None  # the parents' histograms are no longer needed
-        self._find_splits(children, features)
+        self._take_best_splits(children, features, search)
         return children
 
     # -- growth policies ---------------------------------------------------------------------
@@ -228,11 +223,13 @@ class HistogramGrower:
         build_histograms(self.bins, order, np.array([0], np.int64),
                          np.array([order.shape[0]], np.int64), gh, features, root.store,
                          np.array([0], np.int64))
-        pairs = as_pairs(root.store)
-        root.G = float(pairs[0, 0, :, 0].sum())
-        root.H = float(pairs[0, 0, :, 1].sum())
+        root.G = float(root.store[0, 0].real.sum())
+        root.H = float(root.store[0, 0].imag.sum())
         tree.add(self._weight(root.G, root.H, -np.inf, np.inf) * self.p.learning_rate, root.H)
-        self._find_splits([root], features)
+        search = self._split_search([root], features)
+        use_threads_for(features.shape[0] * N_BINS)
+        find_splits(root.store, features, *search)
+        self._take_best_splits([root], features, search)
         leaves: list[_Node] = []
         if self.p.grow_policy == "lossguide":
             self._grow_lossguide(tree, root, order, gh, features, leaves)

@@ -67,115 +67,127 @@ def _split_gain(gl, hl, gr, hr, lam, alpha, mcw, lower, upper, mono, parent_gain
 
 
 @njit(parallel=True, cache=True, nogil=True)
-def find_splits(hists, node_G, node_H, node_lower, node_upper, features, n_bins, is_cat, mono,
+def find_splits(hists, features, node_G, node_H, node_lower, node_upper, n_bins, is_cat, mono,
                 lam, alpha, mcw, cat_smooth, max_cat_to_onehot,
                 out_gain, out_bin, out_default_left, out_left_G, out_left_H,
                 out_cat_left):  # pragma: no cover - numba
-    """Best split per (node k, used feature j); categorical left sets go to ``out_cat_left``."""
+    """Best split per (node k, used feature j) of the complex128 histograms ``hists``
+    (n_nodes, n_used, 256); categorical left sets go to ``out_cat_left``."""
     n_nodes, n_used = out_gain.shape
     for q in prange(n_nodes * n_used):
         k = q // n_used
         j = q % n_used
-        f = features[j]
-        hist = hists[k, j]
-        G = node_G[k]
-        H = node_H[k]
-        lower = node_lower[k]
-        upper = node_upper[k]
-        parent_gain = node_gain(G, H, lam, alpha, lower, upper)
-        Gm = hist[MISSING_BIN, 0]
-        Hm = hist[MISSING_BIN, 1]
-        has_missing = Hm > 0.0
-        nb = n_bins[f]
-        best = NEG_INF
-        best_bin = -1
-        best_left = False
-        best_gl = 0.0
-        best_hl = 0.0
-        out_cat_left[k, j, :] = False
-        if not is_cat[f]:
-            m = mono[f]
-            GL = 0.0
-            HL = 0.0
-            for b in range(nb - 1):
-                GL += hist[b, 0]
-                HL += hist[b, 1]
-                gain = _split_gain(GL, HL, G - GL, H - HL, lam, alpha, mcw, lower, upper, m,
+        split_feature(hists[k, j], k, j, features[j], node_G, node_H, node_lower, node_upper,
+                      n_bins, is_cat, mono, lam, alpha, mcw, cat_smooth, max_cat_to_onehot,
+                      out_gain, out_bin, out_default_left, out_left_G, out_left_H,
+                      out_cat_left)
+
+
+@njit(cache=True, nogil=True)
+def split_feature(hist, k, j, f, node_G, node_H, node_lower, node_upper, n_bins, is_cat, mono,
+                  lam, alpha, mcw, cat_smooth, max_cat_to_onehot, out_gain, out_bin,
+                  out_default_left, out_left_G, out_left_H,
+                  out_cat_left):  # pragma: no cover - numba
+    """Best split of node ``k`` on feature ``f`` (used position ``j``) from its complex128
+    histogram ``hist`` (real: gradient sums, imaginary: hessian sums), into ``out_*[k, j]``."""
+    G = node_G[k]
+    H = node_H[k]
+    lower = node_lower[k]
+    upper = node_upper[k]
+    parent_gain = node_gain(G, H, lam, alpha, lower, upper)
+    Gm = hist[MISSING_BIN].real
+    Hm = hist[MISSING_BIN].imag
+    has_missing = Hm > 0.0
+    nb = n_bins[f]
+    best = NEG_INF
+    best_bin = -1
+    best_left = False
+    best_gl = 0.0
+    best_hl = 0.0
+    out_cat_left[k, j, :] = False
+    if not is_cat[f]:
+        m = mono[f]
+        GL = 0.0
+        HL = 0.0
+        for b in range(nb - 1):
+            GL += hist[b].real
+            HL += hist[b].imag
+            gain = _split_gain(GL, HL, G - GL, H - HL, lam, alpha, mcw, lower, upper, m,
+                               parent_gain)
+            if gain > best:
+                best, best_bin, best_left, best_gl, best_hl = gain, b, False, GL, HL
+            if has_missing:
+                gl = GL + Gm
+                hl = HL + Hm
+                gain = _split_gain(gl, hl, G - gl, H - hl, lam, alpha, mcw, lower, upper, m,
                                    parent_gain)
                 if gain > best:
-                    best, best_bin, best_left, best_gl, best_hl = gain, b, False, GL, HL
-                if has_missing:
-                    gl = GL + Gm
-                    hl = HL + Hm
-                    gain = _split_gain(gl, hl, G - gl, H - hl, lam, alpha, mcw, lower, upper, m,
-                                       parent_gain)
-                    if gain > best:
-                        best, best_bin, best_left, best_gl, best_hl = gain, b, True, gl, hl
-            if has_missing:  # every value left, missing right
-                gl = G - Gm
-                hl = H - Hm
-                gain = _split_gain(gl, hl, Gm, Hm, lam, alpha, mcw, lower, upper, m, parent_gain)
-                if gain > best:
-                    best, best_bin, best_left, best_gl, best_hl = gain, nb - 1, False, gl, hl
-        else:
-            # Categories present in the node, ordered by their gradient ratio (LightGBM's
-            # many-vs-many search); few categories: one-vs-rest only.
-            present = np.empty(nb, np.int64)
-            count = 0
-            for c in range(nb):
-                if hist[c, 1] > 0.0:
-                    present[count] = c
-                    count += 1
-            present = present[:count]
-            if count >= 2:
-                if count <= max_cat_to_onehot:
-                    for t in range(count):
-                        c = present[t]
-                        for miss_left in (False, True):
-                            if miss_left and not has_missing:
-                                continue
-                            gl = hist[c, 0] + (Gm if miss_left else 0.0)
-                            hl = hist[c, 1] + (Hm if miss_left else 0.0)
-                            gain = _split_gain(gl, hl, G - gl, H - hl, lam, alpha, mcw, lower,
-                                               upper, 0, parent_gain)
-                            if gain > best:
-                                best, best_bin, best_left, best_gl, best_hl = (
-                                    gain, t, miss_left, gl, hl)
-                    if best_bin >= 0:
-                        out_cat_left[k, j, present[best_bin]] = True
-                else:
-                    ratio = np.empty(count)
-                    for t in range(count):
-                        c = present[t]
-                        ratio[t] = hist[c, 0] / (hist[c, 1] + cat_smooth)
-                    ranked = present[np.argsort(ratio, kind="mergesort")]
-                    GL = 0.0
-                    HL = 0.0
-                    for t in range(count - 1):
-                        c = ranked[t]
-                        GL += hist[c, 0]
-                        HL += hist[c, 1]
-                        for miss_left in (False, True):
-                            if miss_left and not has_missing:
-                                continue
-                            gl = GL + (Gm if miss_left else 0.0)
-                            hl = HL + (Hm if miss_left else 0.0)
-                            gain = _split_gain(gl, hl, G - gl, H - hl, lam, alpha, mcw, lower,
-                                               upper, 0, parent_gain)
-                            if gain > best:
-                                best, best_bin, best_left, best_gl, best_hl = (
-                                    gain, t, miss_left, gl, hl)
-                    if best_bin >= 0:
-                        for t in range(best_bin + 1):
-                            out_cat_left[k, j, ranked[t]] = True
-        if best_bin >= 0 and not has_missing:
-            # No missing values seen here: send future ones to the heavier child.
-            best_left = best_hl >= H - best_hl
-        out_gain[k, j] = best
-        out_bin[k, j] = best_bin
-        out_default_left[k, j] = best_left
-        out_left_G[k, j] = best_gl
-        out_left_H[k, j] = best_hl
+                    best, best_bin, best_left, best_gl, best_hl = gain, b, True, gl, hl
+        if has_missing:  # every value left, missing right
+            gl = G - Gm
+            hl = H - Hm
+            gain = _split_gain(gl, hl, Gm, Hm, lam, alpha, mcw, lower, upper, m, parent_gain)
+            if gain > best:
+                best, best_bin, best_left, best_gl, best_hl = gain, nb - 1, False, gl, hl
+    else:
+        # Categories present in the node, ordered by their gradient ratio (LightGBM's
+        # many-vs-many search); few categories: one-vs-rest only.
+        present = np.empty(nb, np.int64)
+        count = 0
+        for c in range(nb):
+            if hist[c].imag > 0.0:
+                present[count] = c
+                count += 1
+        present = present[:count]
+        if count >= 2:
+            if count <= max_cat_to_onehot:
+                for t in range(count):
+                    c = present[t]
+                    for miss_left in (False, True):
+                        if miss_left and not has_missing:
+                            continue
+                        gl = hist[c].real + (Gm if miss_left else 0.0)
+                        hl = hist[c].imag + (Hm if miss_left else 0.0)
+                        gain = _split_gain(gl, hl, G - gl, H - hl, lam, alpha, mcw, lower,
+                                           upper, 0, parent_gain)
+                        if gain > best:
+                            best, best_bin, best_left, best_gl, best_hl = (
+                                gain, t, miss_left, gl, hl)
+                if best_bin >= 0:
+                    out_cat_left[k, j, present[best_bin]] = True
+            else:
+                ratio = np.empty(count)
+                for t in range(count):
+                    c = present[t]
+                    ratio[t] = hist[c].real / (hist[c].imag + cat_smooth)
+                ranked = present[np.argsort(ratio, kind="mergesort")]
+                GL = 0.0
+                HL = 0.0
+                for t in range(count - 1):
+                    c = ranked[t]
+                    GL += hist[c].real
+                    HL += hist[c].imag
+                    for miss_left in (False, True):
+                        if miss_left and not has_missing:
+                            continue
+                        gl = GL + (Gm if miss_left else 0.0)
+                        hl = HL + (Hm if miss_left else 0.0)
+                        gain = _split_gain(gl, hl, G - gl, H - hl, lam, alpha, mcw, lower,
+                                           upper, 0, parent_gain)
+                        if gain > best:
+                            best, best_bin, best_left, best_gl, best_hl = (
+                                gain, t, miss_left, gl, hl)
+                if best_bin >= 0:
+                    for t in range(best_bin + 1):
+                        out_cat_left[k, j, ranked[t]] = True
+    if best_bin >= 0 and not has_missing:
+        # No missing values seen here: send future ones to the heavier child.
+        best_left = best_hl >= H - best_hl
+    out_gain[k, j] = best
+    out_bin[k, j] = best_bin
+    out_default_left[k, j] = best_left
+    out_left_G[k, j] = best_gl
+    out_left_H[k, j] = best_hl
 
 
 @njit(cache=True)
