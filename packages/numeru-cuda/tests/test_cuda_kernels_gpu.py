@@ -9,17 +9,11 @@ import pytest
 import numeru.core as nm
 from numeru.core.errors import LinAlgError
 from numeru.core.random import ops as core_ops
+from numeru.core.random.philox import KNOWN_ANSWERS
 
 pytestmark = pytest.mark.cuda
 
-KAT = [
-    ((0x00000000, 0x00000000, 0x00000000, 0x00000000), (0x00000000, 0x00000000),
-     (0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8)),
-    ((0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF), (0xFFFFFFFF, 0xFFFFFFFF),
-     (0x408F276D, 0x41C83B0E, 0xA20BC7C6, 0x6D5451FD)),
-    ((0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344), (0xA4093822, 0x299F31D0),
-     (0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1)),
-]
+KAT = KNOWN_ANSWERS  # Random123's known answers for Philox4x32-10
 
 
 def _same_bits(got: np.ndarray, expected: np.ndarray) -> None:

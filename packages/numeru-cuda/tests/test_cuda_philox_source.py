@@ -23,18 +23,10 @@ from numeru.core.backends import CPUBackend
 from numeru.core.hookspecs import hookimpl
 from numeru.core.random import ops as core_ops
 from numeru.core.random import transforms as T
-from numeru.core.random.philox import blocks
+from numeru.core.random.philox import KNOWN_ANSWERS, blocks
 from numeru.cuda._kernels import philox
 
-# Random123 kat_vectors, "philox4x32 10" lines: (counter words, key words, output words).
-KAT = [
-    ((0x00000000, 0x00000000, 0x00000000, 0x00000000), (0x00000000, 0x00000000),
-     (0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8)),
-    ((0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF), (0xFFFFFFFF, 0xFFFFFFFF),
-     (0x408F276D, 0x41C83B0E, 0xA20BC7C6, 0x6D5451FD)),
-    ((0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344), (0xA4093822, 0x299F31D0),
-     (0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1)),
-]
+KAT = KNOWN_ANSWERS  # Random123's known answers for Philox4x32-10
 
 # Keys and 128-bit start counters (low, high 64 bits), including a carry into the high half.
 STATES = [

@@ -13,12 +13,12 @@ with ``--fmad=false`` (NVRTC otherwise fuses ``a * b + c`` into one rounding) an
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
-from importlib import resources
 from typing import Any, NamedTuple
 
 import numpy as np
+
+from . import _nvrtc
 
 SOURCE_FILE = "philox.cu"
 #: NVRTC options: no fused multiply-add, IEEE division and square root, denormals kept
@@ -29,26 +29,13 @@ KERNEL_NAMES = ("nm_random_bits", "nm_uniform64", "nm_uniform32", "nm_normal64",
                 "nm_lemire")
 
 
-@functools.cache
 def source() -> str:
-    """The CUDA C text of every random kernel (read once from the package)."""
-    return resources.files(__package__).joinpath(SOURCE_FILE).read_text(encoding="utf-8")
-
-
-@functools.cache
-def _module(device_id: int) -> Any:
-    import cupy
-
-    with cupy.cuda.Device(device_id):
-        module = cupy.RawModule(code=source(), options=NVRTC_OPTIONS)
-        module.compile()
-    return module
+    """The CUDA C text of these kernels (read once from the package)."""
+    return _nvrtc.source(SOURCE_FILE)
 
 
 def _kernel(name: str) -> Any:
-    import cupy
-
-    return _module(cupy.cuda.Device().id).get_function(name)
+    return _nvrtc.kernel(SOURCE_FILE, name, NVRTC_OPTIONS)
 
 
 class Launch(NamedTuple):

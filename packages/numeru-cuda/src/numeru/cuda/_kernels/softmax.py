@@ -18,11 +18,11 @@ function, so that the tests run it unchanged with NumPy and ``softmax.cu`` compi
 
 from __future__ import annotations
 
-import functools
-from importlib import resources
 from typing import Any
 
 import numpy as np
+
+from . import _nvrtc
 
 SOURCE_FILE = "softmax.cu"
 MAX_THREADS = 256
@@ -30,19 +30,9 @@ MAX_GRID = 65535
 _SUFFIX = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}
 
 
-@functools.cache
 def source() -> str:
-    return resources.files(__package__).joinpath(SOURCE_FILE).read_text(encoding="utf-8")
-
-
-@functools.cache
-def _module(device_id: int) -> Any:
-    import cupy
-
-    with cupy.cuda.Device(device_id):
-        module = cupy.RawModule(code=source())
-        module.compile()
-    return module
+    """The CUDA C text of these kernels (read once from the package)."""
+    return _nvrtc.source(SOURCE_FILE)
 
 
 def threads_for(cols: int) -> int:
@@ -74,7 +64,7 @@ def _rows(x: Any, axis: int, log: bool) -> Any:
     rows = moved.size // cols if cols else 0
     if rows and cols:
         name = f"nm_{'log_' if log else ''}softmax_{suffix}"
-        kernel = _module(cupy.cuda.Device().id).get_function(name)
+        kernel = _nvrtc.kernel(SOURCE_FILE, name)
         kernel((min(rows, MAX_GRID),), (threads_for(cols),),
                (moved, out, np.int64(rows), np.int64(cols)))
     return cupy.moveaxis(out, -1, axis)
@@ -163,9 +153,8 @@ def cross_entropy_backward_rows(xp: Any, launch: Any, x: Any, target: Any, weigh
 
 
 def _gpu_launch(name: str, rows: int, cols: int, args: tuple[Any, ...]) -> None:
-    import cupy
 
-    kernel = _module(cupy.cuda.Device().id).get_function(name)
+    kernel = _nvrtc.kernel(SOURCE_FILE, name)
     kernel((min(rows, MAX_GRID),), (threads_for(cols),), args)
 
 
