@@ -23,7 +23,7 @@ EXAMPLE = "examples/numeru-backend-example"
 # avoids the 300 MB NCCL library that the plain xgboost wheel pulls in.
 TEST_REFERENCES = ["pytest>=8", "hypothesis>=6", "scipy>=1.11", "scikit-learn>=1.4",
                    "array-api-strict>=2.0", "safetensors>=0.4", "lightgbm>=4", "xgboost-cpu>=2",
-                   "onnxruntime>=1.17", "tqdm>=4"]
+                   "onnx>=1.15", "onnxruntime>=1.17", "tqdm>=4"]
 TORCH = "torch==2.13.0"
 NEEDS_TORCH = {"numeru-core", "numeru-ml", "numeru-dl"}
 

@@ -113,3 +113,13 @@ pi = 3.141592653589793
 from . import tensor_methods as _tensor_methods  # noqa: E402 - needs the namespace modules above
 
 _tensor_methods.install(Tensor)
+
+
+def __getattr__(name: str) -> object:
+    # nm.onnx (ONNX export) is imported on first use: `import numeru.core` stays as fast as it
+    # was, and the onnx package itself is imported only when a model is exported.
+    if name == "onnx":
+        import importlib
+
+        return importlib.import_module(".onnx", __name__)
+    raise AttributeError(f"module 'numeru.core' has no attribute {name!r}")

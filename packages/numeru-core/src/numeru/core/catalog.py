@@ -24,13 +24,11 @@ def _add(kind: str, distribution: str, names: str) -> None:
         KNOWN[kind][name] = distribution
 
 
-_add(
-    "models",
-    "numeru-trees",
-    "decision_tree_classifier decision_tree_regressor random_forest_classifier"
-    " random_forest_regressor extra_trees_classifier extra_trees_regressor"
-    " gradient_boosting_classifier gradient_boosting_regressor",
-)
+_TREES = ("decision_tree_classifier decision_tree_regressor random_forest_classifier"
+          " random_forest_regressor extra_trees_classifier extra_trees_regressor"
+          " gradient_boosting_classifier gradient_boosting_regressor")
+_add("models", "numeru-trees", _TREES)
+_add("exporters", "numeru-trees", _TREES)  # ONNX export of each of them
 _add(
     "models",
     "numeru-ml",

@@ -44,6 +44,10 @@ class LinAlgError(NumeruError, ValueError):
     """A matrix is singular, not positive definite, or otherwise unfit for a factorization."""
 
 
+class MissingDependencyError(NumeruError, ImportError):
+    """An optional dependency is not installed; the message names the ``pip install``."""
+
+
 class ConvergenceWarning(UserWarning):
     """An iterative solver stopped before it met its tolerance."""
 

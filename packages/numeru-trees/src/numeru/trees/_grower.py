@@ -2,9 +2,10 @@
 
 Depth-wise growth expands a whole level per step, in two batched kernel calls: the row
 partition, then ``grow_level`` (histograms of the smaller children, the larger child's as the
-parent's minus the smaller one's -- the subtraction trick -- and the split search). Loss-guided growth expands the leaf
-with the largest gain first until ``max_leaves``. Everything here is deterministic: node order
-is fixed and the kernels reduce in a fixed order.
+parent's minus the smaller one's -- the subtraction trick -- and the split search).
+Loss-guided growth expands the leaf with the largest gain first until ``max_leaves``.
+Everything here is deterministic: node order is fixed and the kernels reduce in a fixed
+order.
 """
 
 from __future__ import annotations

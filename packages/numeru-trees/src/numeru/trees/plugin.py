@@ -1,4 +1,5 @@
-"""What numeru-trees registers with numeru.core: its models (by name) and a demo section.
+"""What numeru-trees registers with numeru.core: its models (by name), their ONNX exporters
+and a demo section.
 
 Names are "module:attribute" strings so that importing this module stays cheap (no Numba).
 """
@@ -20,10 +21,20 @@ MODELS = {
     "gradient_boosting_regressor": "numeru.trees._boosting:GradientBoostingRegressor",
 }
 
+# ONNX exporters (nm.onnx.export), one per model; onnx is imported on the first export only.
+EXPORTERS = {name: "numeru.trees._onnx:" + ("export_boosting" if name.startswith("gradient_")
+                                            else "export_exact") for name in MODELS}
+
 
 @hookimpl
 def register_models(register: Any) -> None:
     for name, target in MODELS.items():
+        register(name, target)
+
+
+@hookimpl
+def register_exporters(register: Any) -> None:
+    for name, target in EXPORTERS.items():
         register(name, target)
 
 

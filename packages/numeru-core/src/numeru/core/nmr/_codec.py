@@ -154,20 +154,24 @@ class Encoder:
 
     def _object(self, value: Any, path: str, depth: int) -> Any:
         kind, name = registered_name(type(value))
-        from ..plugins import plugin_info, registry
-
-        plugin = registry(kind).provider(name)
-        distribution, version = plugin, None
-        for info in plugin_info():
-            if info.name == plugin:
-                distribution = info.distribution or plugin
-                version = info.version
+        distribution, version = producer(kind, name)
         self.producers[distribution] = version
         state = value._nmr_state()
         return {"$object": {"kind": kind, "name": name, "class": type(value).__name__,
                             "distribution": distribution, "version": version,
                             "state": self.encode(state, f"{path}.state" if path else "state",
                                                  depth + 1)}}
+
+
+def producer(kind: str, name: str) -> tuple[str, str | None]:
+    """(distribution, version) of the plugin that registered ``name`` in registry ``kind``."""
+    from ..plugins import plugin_info, registry
+
+    plugin = registry(kind).provider(name)
+    for info in plugin_info():
+        if info.name == plugin:
+            return info.distribution or plugin, info.version
+    return plugin, None
 
 
 def registered_name(cls: type) -> tuple[str, str]:

@@ -1,20 +1,22 @@
 """``save`` and ``load``: atomic writes, checked reads, zero-copy memory maps.
 
-Saving writes to a temporary file in the target's directory, fsyncs it, renames it over the
-target (``os.replace``, atomic on POSIX and Windows) and fsyncs the directory, so a save that
-is interrupted at any point leaves the previous file intact. Buffers are written straight
-from the arrays' memory (no serialization copy) while worker threads compute their CRC-32
-block by block (``_checksum``), so the checksum mostly overlaps the I/O.
+Saving writes through ``atomic_file``: a temporary file in the target's directory, fsynced,
+renamed over the target (``os.replace``, atomic on POSIX and Windows), then the directory
+fsynced, so a save that is interrupted at any point leaves the previous file intact. Buffers
+are written straight from the arrays' memory (no serialization copy) while worker threads
+compute their CRC-32 block by block (``_checksum``), so the checksum mostly overlaps the I/O.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import mmap as _mmap
 import os
 import stat
 import uuid
 import zlib
+from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -94,8 +96,36 @@ def save(obj: Any, path: str | os.PathLike[str], *, metadata: dict[str, str] | N
     # checksum value, write the data, then write the real header padded to the same length.
     length = len(pack_header(_header(root, table, data_size, producers, meta)))
 
+    with atomic_file(target, durable=durable) as file, \
+            BlockCrc(data_size, _crc_threads()) as crc:
+        pending = [[crc.add(piece) for piece in blocks(view)] for view in views]
+        file.seek(length)
+        _write_data(file, views, offsets)
+        table = [TensorEntry(e.name, e.dtype, e.shape, e.offset, e.nbytes, BlockCrc.value(parts))
+                 for e, parts in zip(table, pending, strict=True)]
+        packed = pack_header(_header(root, table, data_size, producers, meta), length)
+        file.seek(0)
+        _write_all(file, memoryview(packed))
+        file.truncate(length + data_size)
+
+
+@contextlib.contextmanager
+def atomic_file(path: str | os.PathLike[str], *, durable: bool = True) -> Iterator[BinaryIO]:
+    """An unbuffered binary file that replaces ``path`` atomically when the block ends.
+
+    The data goes to a temporary file in the target's directory, which is fsynced, renamed
+    over the target (``os.replace``, atomic on POSIX and Windows) and followed by an fsync of
+    the directory: an interruption at any point leaves the previous file intact, and an error
+    in the block removes the temporary file. The new file keeps the permissions of the one it
+    replaces. ``durable=False`` skips the two fsyncs (still atomic for other processes).
+    Used by ``save`` and by ``numeru.core.onnx.export``.
+    """
+    target = os.fspath(path)
+    if not isinstance(target, str):
+        raise expected("path", "a str or os.PathLike path", path)
     directory = os.path.dirname(os.path.abspath(target))
-    temporary = os.path.join(directory, f".{os.path.basename(target)}.{uuid.uuid4().hex[:12]}.tmp")
+    temporary = os.path.join(directory,
+                             f".{os.path.basename(target)}.{uuid.uuid4().hex[:12]}.tmp")
     try:
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(
             os, "O_BINARY", 0), 0o666)
@@ -104,18 +134,8 @@ def save(obj: Any, path: str | os.PathLike[str], *, metadata: dict[str, str] | N
                        error=ValidationError) from None
     try:
         _keep_mode(target, descriptor)
-        with os.fdopen(descriptor, "wb", buffering=0) as file, \
-                BlockCrc(data_size, _crc_threads()) as crc:
-            pending = [[crc.add(piece) for piece in blocks(view)] for view in views]
-            file.seek(length)
-            _write_data(file, views, offsets)
-            table = [TensorEntry(e.name, e.dtype, e.shape, e.offset, e.nbytes,
-                                 BlockCrc.value(parts))
-                     for e, parts in zip(table, pending, strict=True)]
-            packed = pack_header(_header(root, table, data_size, producers, meta), length)
-            file.seek(0)
-            _write_all(file, memoryview(packed))
-            file.truncate(length + data_size)
+        with os.fdopen(descriptor, "wb", buffering=0) as file:
+            yield file
             if durable:
                 os.fsync(file.fileno())
         os.replace(temporary, target)
