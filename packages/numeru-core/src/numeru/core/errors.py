@@ -41,7 +41,59 @@ class ValidationError(NumeruError, ValueError):
 
 
 class LinAlgError(NumeruError, ValueError):
-    """A matrix is singular, not positive definite, or otherwise unfit for a factorization."""
+    """A matrix is singular, not positive definite, or otherwise unfit for a factorization.
+
+    The constructors below give the messages every backend's linalg kernels raise (CPU and GPU
+    alike): they name the matrix of a stack (``batch_index``) and the zero pivot (``pivot``)
+    or the failing leading minor (``minor``), which are also kept as attributes.
+    """
+
+    batch_index: tuple[int, ...] = ()
+    pivot: int | None = None
+    minor: int | None = None
+
+    @classmethod
+    def singular(cls, func: str, batch_shape: tuple[int, ...], flat: int, pivot: int,
+                 name: str = "a") -> LinAlgError:
+        """Matrix ``flat`` of a stack of ``batch_shape`` has an exactly zero LU pivot."""
+        where, index = _matrix_at(name, batch_shape, flat)
+        error = cls(f"{func}: {where} is singular: the pivot U[{pivot}, {pivot}] of its LU "
+                    f"factorization is exactly zero (batch index {index}, zero pivot index "
+                    f"{pivot})")
+        error.batch_index, error.pivot = index, pivot
+        return error
+
+    @classmethod
+    def singular_triangular(cls, func: str, batch_shape: tuple[int, ...], flat: int,
+                            pivot: int, name: str = "a") -> LinAlgError:
+        """A triangular matrix of the stack has an exactly zero diagonal element."""
+        where, index = _matrix_at(name, batch_shape, flat)
+        error = cls(f"{func}: {where} is singular: its diagonal element [{pivot}, {pivot}] is "
+                    f"exactly zero (batch index {index}, zero pivot index {pivot})")
+        error.batch_index, error.pivot = index, pivot
+        return error
+
+    @classmethod
+    def not_positive_definite(cls, func: str, batch_shape: tuple[int, ...], flat: int,
+                              order: int, name: str = "a") -> LinAlgError:
+        """A Cholesky factorization failed at the leading minor of ``order``."""
+        where, index = _matrix_at(name, batch_shape, flat)
+        error = cls(f"{func}: {where} is not positive definite: its leading minor of order "
+                    f"{order} is not positive (batch index {index})")
+        error.batch_index, error.minor = index, order
+        return error
+
+
+def _matrix_at(name: str, batch_shape: tuple[int, ...], flat: int) -> tuple[str, tuple[int, ...]]:
+    """(``"a[1, 0]"``-style name, multi-index) of the ``flat``-th matrix of a stack."""
+    index = []
+    for size in reversed(batch_shape):
+        flat, position = divmod(flat, size)
+        index.append(int(position))
+    index_tuple = tuple(reversed(index))
+    if not batch_shape:
+        return name, ()
+    return f"{name}[{', '.join(map(str, index_tuple))}]", index_tuple
 
 
 class MissingDependencyError(NumeruError, ImportError):

@@ -83,57 +83,11 @@ def common_dtype(*tensors: Tensor) -> list[Tensor]:
     return [t if t.dtype == dtype else astype(t, dtype) for t in tensors]
 
 
-def batch_index(batch_shape: tuple[int, ...], flat: int) -> tuple[int, ...]:
-    """The multi-index of the ``flat``-th matrix of a stack of shape ``batch_shape``."""
-    return tuple(int(i) for i in np.unravel_index(flat, batch_shape)) if batch_shape else ()
-
-
-def _where(name: str, batch_shape: tuple[int, ...], flat: int) -> str:
-    if not batch_shape:
-        return name
-    index = batch_index(batch_shape, flat)
-    return f"{name}[{', '.join(map(str, index))}]"
-
-
-def singular(
-    func: str, batch_shape: tuple[int, ...], flat: int, pivot: int, name: str = "a"
-) -> LinAlgError:
-    """The error for an exactly singular matrix: names the zero pivot and the batch index."""
-    error = LinAlgError(
-        f"{func}: {_where(name, batch_shape, flat)} is singular: the pivot U[{pivot}, {pivot}] "
-        f"of its LU factorization is exactly zero (batch index "
-        f"{batch_index(batch_shape, flat)}, zero pivot index {pivot})"
-    )
-    error.batch_index = batch_index(batch_shape, flat)  # type: ignore[attr-defined]
-    error.pivot = pivot  # type: ignore[attr-defined]
-    return error
-
-
-def singular_triangular(
-    func: str, batch_shape: tuple[int, ...], flat: int, pivot: int, name: str = "a"
-) -> LinAlgError:
-    error = LinAlgError(
-        f"{func}: {_where(name, batch_shape, flat)} is singular: its diagonal element "
-        f"[{pivot}, {pivot}] is exactly zero (batch index {batch_index(batch_shape, flat)}, "
-        f"zero pivot index {pivot})"
-    )
-    error.batch_index = batch_index(batch_shape, flat)  # type: ignore[attr-defined]
-    error.pivot = pivot  # type: ignore[attr-defined]
-    return error
-
-
-def not_positive_definite(
-    func: str, batch_shape: tuple[int, ...], flat: int, order: int, name: str = "a"
-) -> LinAlgError:
-    """The error for a failed Cholesky: names the leading minor that is not positive."""
-    error = LinAlgError(
-        f"{func}: {_where(name, batch_shape, flat)} is not positive definite: its leading "
-        f"minor of order {order} is not positive (batch index "
-        f"{batch_index(batch_shape, flat)})"
-    )
-    error.batch_index = batch_index(batch_shape, flat)  # type: ignore[attr-defined]
-    error.minor = order  # type: ignore[attr-defined]
-    return error
+# The messages live with the error in numeru.core, so that the kernels of every backend
+# (numeru-cuda's too) raise the same ones.
+singular = LinAlgError.singular
+singular_triangular = LinAlgError.singular_triangular
+not_positive_definite = LinAlgError.not_positive_definite
 
 
 def choice(name: str, value: Any, allowed: tuple[Any, ...]) -> Any:

@@ -25,39 +25,10 @@ import numpy as np
 
 from numeru.core.errors import LinAlgError
 
-# -- errors: the messages of numeru-linalg's CPU kernels ------------------------------------------
-
-def _where(name: str, batch: tuple[int, ...], flat: int) -> tuple[str, tuple[int, ...]]:
-    index = tuple(int(i) for i in np.unravel_index(flat, batch)) if batch else ()
-    return (f"{name}[{', '.join(map(str, index))}]" if batch else name), index
-
-
-def singular(func: str, batch: tuple[int, ...], flat: int, pivot: int,
-             name: str = "a") -> LinAlgError:
-    where, index = _where(name, batch, flat)
-    error = LinAlgError(f"{func}: {where} is singular: the pivot U[{pivot}, {pivot}] of its LU "
-                        f"factorization is exactly zero (batch index {index}, zero pivot index "
-                        f"{pivot})")
-    error.batch_index, error.pivot = index, pivot  # type: ignore[attr-defined]
-    return error
-
-
-def singular_triangular(func: str, batch: tuple[int, ...], flat: int, pivot: int,
-                        name: str = "a") -> LinAlgError:
-    where, index = _where(name, batch, flat)
-    error = LinAlgError(f"{func}: {where} is singular: its diagonal element [{pivot}, {pivot}] "
-                        f"is exactly zero (batch index {index}, zero pivot index {pivot})")
-    error.batch_index, error.pivot = index, pivot  # type: ignore[attr-defined]
-    return error
-
-
-def not_positive_definite(func: str, batch: tuple[int, ...], flat: int,
-                          order: int) -> LinAlgError:
-    where, index = _where("a", batch, flat)
-    error = LinAlgError(f"{func}: {where} is not positive definite: its leading minor of order "
-                        f"{order} is not positive (batch index {index})")
-    error.batch_index, error.minor = index, order  # type: ignore[attr-defined]
-    return error
+# -- errors: numeru-linalg's CPU kernels raise the same; they live with the error in core --
+singular = LinAlgError.singular
+singular_triangular = LinAlgError.singular_triangular
+not_positive_definite = LinAlgError.not_positive_definite
 
 
 def first_zero_diagonal(diagonals: np.ndarray) -> tuple[int, int] | None:
