@@ -108,11 +108,12 @@ def boost(X, y, w, objective: Objective, is_cat, monotone, config: BoostConfig,
     eval_raw = [np.tile(base, (Xe.shape[0], 1)) for Xe, _, _ in eval_sets]
     ensemble = TreeEnsemble()
     result = BoostResult(ensemble, base, mapper)
-    history = {f"validation_{i}": {m: [] for m in config.metrics} for i in range(len(eval_sets))}
+    history: dict[str, dict[str, list[float]]] = {
+        f"validation_{i}": {m: [] for m in config.metrics} for i in range(len(eval_sets))}
     result.evals_result = history
     best_value, best_round, rounds_since = None, -1, 0
-    stop_metric = config.metrics[-1] if config.metrics else None
-    higher_better = METRICS[stop_metric][1] if stop_metric else False
+    stop_metric = config.metrics[-1]  # resolve_metrics gives at least one
+    higher_better = METRICS[stop_metric][1]
     all_features = np.arange(n_features, dtype=np.int64)
     all_rows = np.arange(n, dtype=np.int64)
     bar = _progress(config.n_estimators, config.verbose)

@@ -61,6 +61,7 @@ def _feature_mask(name, value, n_features, *, signed=False) -> np.ndarray:
 
 class BaseGradientBoosting(BaseEstimator):
     _is_classifier = False
+    n_features_in_: int  # set by fit
 
     def __init__(self, *, n_estimators=100, learning_rate=0.3, max_depth=6, max_leaves=0,
                  grow_policy="depthwise", objective=None, huber_delta=1.0, reg_lambda=1.0,

@@ -30,7 +30,8 @@ class TreeEnsemble:
 
     def append(self, grown, group: int) -> None:
         n = len(grown.value)
-        tree = {name: np.array(getattr(grown, name) if hasattr(grown, name) else np.zeros(n),
+        tree: dict[str, np.ndarray] = {
+            name: np.array(getattr(grown, name) if hasattr(grown, name) else np.zeros(n),
                                dtype=dtype) for name, dtype in _NODE_FIELDS.items()
                 if name not in ("cat_start", "cat_count")}
         cat_count = np.zeros(n, np.int64)
@@ -59,10 +60,13 @@ class TreeEnsemble:
 
     def flat(self) -> dict[str, np.ndarray]:
         """Every tree's node arrays concatenated (the .nmr state), built once per change."""
-        if self._flat is None:
+        return self._layout()[0]
+
+    def _layout(self) -> tuple[dict[str, np.ndarray], _PredictArrays]:
+        if self._flat is None or self._kernels is None:
             self._flat = _flatten(self._trees, self._groups)
             self._kernels = _PredictArrays(self._flat)
-        return self._flat
+        return self._flat, self._kernels
 
     def predict_raw(self, X: np.ndarray, out: np.ndarray, begin: int = 0,
                     end: int | None = None) -> np.ndarray:
@@ -76,7 +80,7 @@ class TreeEnsemble:
             flat = _flatten(self._trees[begin:end], self._groups[begin:end])
             kernels, begin, end = _PredictArrays(flat), 0, end - begin
         else:
-            flat, kernels = self.flat(), self._kernels
+            flat, kernels = self._layout()
         use_threads_for(X.shape[0] * (end - begin) * 8)
         kernels.predict(X, flat, begin, end, out)
         return out
@@ -104,8 +108,8 @@ class TreeEnsemble:
         cat_left = np.asarray(state["cat_left"], np.bool_)
         for t in range(offsets.shape[0] - 1):
             a, b = offsets[t], offsets[t + 1]
-            tree = {name: np.asarray(state[name], dtype)[a:b].copy()
-                    for name, dtype in _NODE_FIELDS.items()}
+            tree: dict[str, np.ndarray] = {name: np.asarray(state[name], dtype)[a:b].copy()
+                                           for name, dtype in _NODE_FIELDS.items()}
             counts = tree["cat_count"]
             if counts.any():
                 base = tree["cat_start"][counts > 0].min()
@@ -147,16 +151,17 @@ class _PredictArrays:
         self.packed = pack_nodes(flat["feature"], flat["left"], flat["right"],
                                  flat["default_left"], flat["is_cat"])
         depths = tree_depths(flat["tree_offsets"], flat["left"], flat["right"])
-        if flat["is_cat"].any() or (depths.size and depths.max() > HEAP_MAX_DEPTH):
-            self.heap = None
-        else:
+        self.heap: tuple | None = None
+        if not flat["is_cat"].any() and not (depths.size and depths.max() > HEAP_MAX_DEPTH):
             self.heap = (depths, *heap_layout(flat["tree_offsets"], depths, flat["feature"],
                                               flat["threshold"], flat["left"], flat["right"],
                                               flat["default_left"], flat["value"]))
 
     def predict(self, X, flat, begin, end, out) -> None:
         if self.heap is not None:
-            predict_heap(X, *self.heap, flat["tree_group"], begin, end, out)
+            depths, splits, leaves, feature, threshold, missing_left, value = self.heap
+            predict_heap(X, depths, splits, leaves, feature, threshold, missing_left, value,
+                         flat["tree_group"], begin, end, out)
         else:
             predict_packed(X, flat["tree_offsets"], flat["tree_group"], self.packed,
                            flat["threshold"], flat["cat_start"], flat["cat_count"],

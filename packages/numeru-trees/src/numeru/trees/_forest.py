@@ -32,6 +32,7 @@ from ._params import check_int, class_weights, is_int, is_real
 from ._random import TreeRandom
 from ._structure import TreeStructure
 from ._tree import (
+    BaseDecisionTree,
     DecisionTreeClassifier,
     DecisionTreeRegressor,
     as_float32,
@@ -45,7 +46,12 @@ PREDICT_CHUNK = 2048  # rows per prediction task: a few tasks per thread balance
 
 class BaseForest(BaseEstimator):
     _is_classifier = False
-    _tree_class: type = DecisionTreeRegressor
+    _tree_class: type[BaseDecisionTree] = DecisionTreeRegressor
+    # parameters every subclass stores (see _store_params); fitted attributes
+    bootstrap: bool
+    max_samples: int | float | None
+    n_jobs: int | None
+    n_features_in_: int
     _splitter = "best"
 
     def _n_draws(self, n: int) -> int:
@@ -273,7 +279,7 @@ class BaseForest(BaseEstimator):
 
 class ForestClassifierMixin(ClassifierMixin):
     _is_classifier = True
-    _tree_class = DecisionTreeClassifier
+    _tree_class: type[BaseDecisionTree] = DecisionTreeClassifier
 
     def predict_proba(self, X):
         return to_output(self, self._mean_value(self._prepare(X)), like=X)

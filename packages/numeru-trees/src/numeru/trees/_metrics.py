@@ -82,6 +82,8 @@ def resolve_metrics(eval_metric, objective_name: str) -> list[str]:
     if eval_metric is None:
         return [DEFAULT_METRIC[objective_name]]
     names = [eval_metric] if isinstance(eval_metric, str) else list(eval_metric)
+    if not names:
+        raise expected("eval_metric", "a metric name or a non-empty list of them", eval_metric)
     for name in names:
         if name not in METRICS:
             raise expected("eval_metric", f"names from {sorted(METRICS)}", name)

@@ -131,6 +131,7 @@ def prepare_target(est, y, is_classifier: bool):
 
 class BaseDecisionTree(BaseEstimator):
     _is_classifier = False
+    n_features_in_: int  # set by fit
 
     def fit(self, X, y, sample_weight=None, check_input=True):
         X_arr, y_arr = validate_data(self, X, y, allow_nan=True, dtype="float",

@@ -38,6 +38,17 @@ from ._kernel_cache import KERNEL_CODES, PRECOMPUTED
 
 
 class _BaseSVM(BaseEstimator):
+    # parameters every SVM stores in its constructor, read by the shared code below
+    kernel: str
+    C: float
+    tol: float
+    cache_size: float
+    degree: int
+    gamma: str | float
+    coef0: float
+    shrinking: bool
+    max_iter: int
+
     def _check_common(self) -> None:
         check_choice("kernel", self.kernel, tuple(KERNEL_CODES))
         check_positive("C", self.C)

@@ -20,7 +20,8 @@ def use_threads_for(work: int) -> int:
     count, for entry points that must leave the setting as they found it."""
     previous = numba.get_num_threads()
     wanted = parallel.get_num_threads() if work >= PARALLEL_MIN_WORK else 1
-    numba.set_num_threads(max(1, min(wanted, numba.config.NUMBA_NUM_THREADS)))
+    pool = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]  # set at run time
+    numba.set_num_threads(max(1, min(wanted, pool)))
     return previous
 
 
