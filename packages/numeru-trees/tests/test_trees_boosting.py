@@ -228,6 +228,8 @@ def test_boosting_errors_name_the_argument():
         GradientBoostingRegressor(categorical_features=[0]).fit(Xt, yt.astype(float))
     with pytest.raises(ValidationError, match="eval_metric"):
         GradientBoostingClassifier(eval_metric="nope").fit(Xt, yt)
+    with pytest.raises(ValidationError, match="eval_metric.*non-empty"):
+        GradientBoostingClassifier(eval_metric=[]).fit(Xt, yt)
 
 
 def test_regularisation_and_sampling_parameters_match_xgboost():
