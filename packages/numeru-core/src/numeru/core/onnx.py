@@ -35,6 +35,7 @@ def export(model: Any, path: str | os.PathLike[str], *, sample_input: Any = None
     """
     from .estimator import check_is_fitted
     from .nmr._codec import producer, registered_name
+    from .nmr._io import _metadata  # the same str -> str check as nm.save's metadata
 
     target = os.fspath(path)
     if not isinstance(target, str):
@@ -118,15 +119,6 @@ def _check_sample(model: Any, sample_input: Any) -> Any:
         raise expected("sample_input", f"{fitted} features (as in fit)",
                        f"{array.shape[1]} features", error=ShapeError)
     return to_numpy(array)
-
-
-def _metadata(metadata: Any) -> dict[str, str]:
-    if metadata is None:
-        return {}
-    if not isinstance(metadata, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
-        raise expected("metadata", "a dict of str -> str", metadata)
-    return dict(metadata)
 
 
 def _set_metadata(proto: Any, values: dict[str, str]) -> None:
