@@ -25,14 +25,21 @@ PREFETCH_ROWS = 8
 
 
 @njit(cache=True, inline="always")
+def _prefetch_ahead(bins, order, gh, i, hi):  # pragma: no cover - numba
+    """Ask for the bins and gradients of the row ``PREFETCH_ROWS`` positions ahead."""
+    if i + PREFETCH_ROWS < hi:
+        ahead = order[i + PREFETCH_ROWS]
+        n_features = bins.shape[1]
+        prefetch(gh, ahead)
+        prefetch(bins, ahead * n_features)
+        prefetch(bins, ahead * n_features + n_features - 1)  # a row may cross a line
+
+
+@njit(cache=True, inline="always")
 def _rows_all_features(bins, order, lo, hi, gh, target):  # pragma: no cover - numba
     n_features = bins.shape[1]
     for i in range(lo, hi):
-        if i + PREFETCH_ROWS < hi:
-            ahead = order[i + PREFETCH_ROWS]
-            prefetch(gh, ahead)
-            prefetch(bins, ahead * n_features)
-            prefetch(bins, ahead * n_features + n_features - 1)  # a row may cross a line
+        _prefetch_ahead(bins, order, gh, i, hi)
         r = np.uint64(order[i])  # unsigned indices: no negative-index wraparound code
         v = gh[r]
         row = bins[r]
@@ -42,13 +49,8 @@ def _rows_all_features(bins, order, lo, hi, gh, target):  # pragma: no cover - n
 
 @njit(cache=True, inline="always")
 def _rows_some_features(bins, order, lo, hi, gh, features, target):  # pragma: no cover
-    n_features = bins.shape[1]
     for i in range(lo, hi):
-        if i + PREFETCH_ROWS < hi:
-            ahead = order[i + PREFETCH_ROWS]
-            prefetch(gh, ahead)
-            prefetch(bins, ahead * n_features)
-            prefetch(bins, ahead * n_features + n_features - 1)
+        _prefetch_ahead(bins, order, gh, i, hi)
         r = order[i]
         v = gh[r]
         for j in range(features.shape[0]):
