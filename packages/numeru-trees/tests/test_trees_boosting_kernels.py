@@ -33,6 +33,18 @@ def test_binning_matches_searchsorted_and_sends_nan_to_the_missing_bin():
         assert (b == 0).any() and (X[finite, f][b > 0] > cuts[f][b[b > 0] - 1]).all()
 
 
+@pytest.mark.parametrize("max_bin", [2, 255])
+def test_bin_edges_of_huge_values_stay_finite_and_distinct(max_bin):
+    column = np.array([-1.7e308, 0.0, 1.0e308, 1.7e308] * 10)
+    cuts = quantile_cuts(column, max_bin)
+    assert np.isfinite(cuts[:-1]).all() and cuts[-1] == np.inf
+    assert (np.diff(cuts) > 0).all()
+    # every edge still separates its neighbours: x <= edge exactly for the lower values
+    distinct = np.unique(column)
+    for edge in cuts[:-1]:
+        assert distinct[distinct <= edge].size and distinct[distinct > edge].size
+
+
 def _reference_histogram(bins, rows, gh, features):
     hist = np.zeros((features.shape[0], 256), np.complex128)
     for j, f in enumerate(features):

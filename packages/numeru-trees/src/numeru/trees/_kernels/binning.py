@@ -31,13 +31,13 @@ def quantile_cuts(column: np.ndarray, max_bin: int) -> np.ndarray:
     distinct, counts = np.unique(values, return_counts=True)
     if distinct.size <= max_bin:
         # Every distinct value gets its own bin; edges halfway between neighbours.
-        edges = (distinct[:-1] + distinct[1:]) / 2.0
+        edges = distinct[:-1] / 2.0 + distinct[1:] / 2.0  # halves first: no overflow near 1e308
     else:
         cumulative = np.cumsum(counts)
         targets = cumulative[-1] * np.arange(1, max_bin) / max_bin
         positions = np.unique(np.searchsorted(cumulative, targets, side="left"))
         positions = positions[positions < distinct.size - 1]
-        edges = (distinct[positions] + distinct[positions + 1]) / 2.0
+        edges = distinct[positions] / 2.0 + distinct[positions + 1] / 2.0
     # A midpoint can round onto the upper neighbour; keep x <= edge exact for the lower one.
     return np.concatenate([np.unique(edges), [np.inf]]).astype(np.float64)
 
