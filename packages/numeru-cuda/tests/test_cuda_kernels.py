@@ -292,6 +292,30 @@ def test_cross_entropy_source_matches_the_numeru_dl_cpu_op(softmax_c, dtype, rto
     np.testing.assert_allclose(got, expected, rtol=rtol, atol=rtol)
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_cross_entropy_source_with_every_target_ignored_matches_the_cpu(softmax_c, reduction):
+    """A mean over no target is 0 / 0: NaN loss and NaN gradient, as numeru-dl's CPU op (and
+    PyTorch) give; a sum over none is 0 with a zero gradient."""
+    pytest.importorskip("numeru.dl")
+    from numeru.dl.ops import loss
+
+    x, _, weight = _ce_inputs((4, 5), {}, True, np.float64)
+    target = np.full(4, -100)
+    options = {"ignore_index": -100, "label_smoothing": 0.1, "reduction": reduction}
+    launch = _c_launch(softmax_c)
+    w = nm.asarray(weight)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        got = cuda_softmax.cross_entropy_rows(np, launch, x, target, weight, **options)
+        expected = loss.cross_entropy(nm.asarray(x), nm.asarray(target), w, **options).numpy()
+        grad = cuda_softmax.cross_entropy_backward_rows(np, launch, x, target, weight,
+                                                        np.ones(()), **options)
+        expected_grad = loss.cross_entropy_backward(nm.asarray(x), nm.asarray(target), w,
+                                                    nm.asarray(1.0), **options).numpy()
+    np.testing.assert_array_equal(got, expected)  # NaN for the mean, 0 for the sum
+    np.testing.assert_array_equal(grad, expected_grad)
+    assert np.isnan(grad).all() == (reduction == "mean")
+
+
 def test_cross_entropy_source_handles_infinities_nan_and_bad_targets(softmax_c):
     pytest.importorskip("numeru.dl")
     from numeru.dl.ops import loss
