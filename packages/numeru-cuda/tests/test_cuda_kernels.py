@@ -8,7 +8,6 @@ import ctypes
 import inspect
 import json
 import os
-import shutil
 import subprocess
 import sys
 
@@ -156,18 +155,8 @@ static double __longlong_as_double(long long bits) { double d; memcpy(&d, &bits,
 
 
 @pytest.fixture(scope="module")
-def softmax_c(tmp_path_factory):
-    compiler = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
-    if compiler is None:
-        pytest.skip("no C compiler (cc, gcc or clang) on this machine")
-    folder = tmp_path_factory.mktemp("softmax_c")
-    c_file, so_file = folder / "softmax_shim.c", folder / "softmax_shim.so"
-    c_file.write_text(SHIM + cuda_softmax.source(), encoding="utf-8")
-    command = [compiler, "-std=c99", "-O2", "-Wall", "-Werror", "-Wno-unused-function",
-               "-shared", "-fPIC", str(c_file), "-o", str(so_file), "-lm"]
-    result = subprocess.run(command, capture_output=True, text=True)
-    assert result.returncode == 0, f"{' '.join(command)}\n{result.stderr}"
-    library = ctypes.CDLL(str(so_file))
+def softmax_c(build_c):
+    library = build_c("softmax_shim", SHIM + cuda_softmax.source())
     for name in ("nm_softmax_f32", "nm_softmax_f64", "nm_log_softmax_f32", "nm_log_softmax_f64"):
         fn = getattr(library, name)
         fn.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_longlong, ctypes.c_longlong]

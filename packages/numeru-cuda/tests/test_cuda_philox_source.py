@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import ctypes
 import re
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -60,20 +58,8 @@ SIGNATURES = {
 
 
 @pytest.fixture(scope="module")
-def lib(tmp_path_factory):
-    compiler = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
-    if compiler is None:
-        pytest.skip("no C compiler (cc, gcc or clang) on this machine")
-    folder = tmp_path_factory.mktemp("philox_c")
-    c_file, so_file = folder / "philox_shim.c", folder / "philox_shim.so"
-    c_file.write_text(SHIM + philox.source(), encoding="utf-8")
-    # -ffp-contract=off: no fused multiply-add, as NVRTC's --fmad=false on the GPU.
-    command = [compiler, "-std=c99", "-O2", "-ffp-contract=off", "-fno-fast-math", "-Wall",
-               "-Werror", "-Wno-unused-function", "-shared", "-fPIC", str(c_file), "-o",
-               str(so_file), "-lm"]
-    result = subprocess.run(command, capture_output=True, text=True)
-    assert result.returncode == 0, f"{' '.join(command)}\n{result.stderr}"
-    library = ctypes.CDLL(str(so_file))
+def lib(build_c):
+    library = build_c("philox_shim", SHIM + philox.source())
     for name, argtypes in SIGNATURES.items():
         getattr(library, name).argtypes = argtypes
         getattr(library, name).restype = None

@@ -101,6 +101,13 @@ NM_ROW_SOFTMAX(nm_log_softmax_f64, double, NM_NEG_INF_D, exp, log, 1)
         m = nm_mm;                                                                         \
     } while (0)
 
+/* The block's partial (m, s, t, W) of NM_ROW_LSE, one per thread. */
+#define NM_ROW_LSE_SHARED(T)                                                               \
+    __shared__ T sm[NM_MAX_THREADS];                                                       \
+    __shared__ T ss[NM_MAX_THREADS];                                                       \
+    __shared__ T st[NM_MAX_THREADS];                                                       \
+    __shared__ T sw[NM_MAX_THREADS]
+
 /* One pass over row xr: every thread of the block ends with the row's (m, s, t, W). */
 #define NM_ROW_LSE(T, NEG_INF, EXP, xr, weight, cols, m, s, t, W)                          \
     m = NEG_INF; s = 0; t = 0; W = 0;                                                      \
@@ -125,10 +132,7 @@ NM_EXTERN_C __global__ void NAME(const T *x, const long long *target, const T *w
                                  T *loss, T *target_weight, long long rows, long long cols, \
                                  long long ignore_index, T eps)                            \
 {                                                                                          \
-    __shared__ T sm[NM_MAX_THREADS];                                                       \
-    __shared__ T ss[NM_MAX_THREADS];                                                       \
-    __shared__ T st[NM_MAX_THREADS];                                                       \
-    __shared__ T sw[NM_MAX_THREADS];                                                       \
+    NM_ROW_LSE_SHARED(T);                                                                  \
     const int tid = threadIdx.x;                                                           \
     for (long long row = blockIdx.x; row < rows; row += gridDim.x) {                       \
         const T *xr = x + row * cols;                                                      \
@@ -159,10 +163,7 @@ NM_EXTERN_C __global__ void NAME(const T *x, const long long *target, const T *w
                                  long long rows, long long cols, long long ignore_index,   \
                                  T eps)                                                    \
 {                                                                                          \
-    __shared__ T sm[NM_MAX_THREADS];                                                       \
-    __shared__ T ss[NM_MAX_THREADS];                                                       \
-    __shared__ T st[NM_MAX_THREADS];                                                       \
-    __shared__ T sw[NM_MAX_THREADS];                                                       \
+    NM_ROW_LSE_SHARED(T);                                                                  \
     const int tid = threadIdx.x;                                                           \
     for (long long row = blockIdx.x; row < rows; row += gridDim.x) {                       \
         const T *xr = x + row * cols;                                                      \
