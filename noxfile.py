@@ -20,10 +20,12 @@ PACKAGES = ["numeru-core", "numeru-linalg", "numeru-ml", "numeru-trees", "numeru
             "numeru-gen", "numeru-cuda", "numeru-rag"]
 EXAMPLE = "examples/numeru-backend-example"
 # Test references. torch is pinned and installed with pip (see _install_torch); xgboost-cpu
-# avoids the 300 MB NCCL library that the plain xgboost wheel pulls in.
+# avoids the 300 MB NCCL library that the plain xgboost wheel pulls in. CuPy and NVRTC work
+# without a GPU: numeru-cuda's tests compile its kernels with NVRTC (numeru-cuda's test extra).
 TEST_REFERENCES = ["pytest>=8", "hypothesis>=6", "scipy>=1.11", "scikit-learn>=1.4",
                    "array-api-strict>=2.0", "safetensors>=0.4", "lightgbm>=4", "xgboost-cpu>=2",
-                   "onnx>=1.15", "onnxruntime>=1.17", "tqdm>=4"]
+                   "onnx>=1.15", "onnxruntime>=1.17", "tqdm>=4", "cupy-cuda12x>=14,<15",
+                   "nvidia-cuda-nvrtc-cu12>=12.4,<13"]
 TORCH = "torch==2.13.0"
 NEEDS_TORCH = {"numeru-core", "numeru-ml", "numeru-dl"}
 

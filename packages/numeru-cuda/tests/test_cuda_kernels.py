@@ -139,7 +139,13 @@ def test_cpu_work_with_the_cuda_kernels_registered_never_imports_cupy():
 
 # -- the softmax and cross-entropy source, compiled as C -------------------------------------------
 
-SHIM = r"""
+#: what softmax.cu takes from CUDA's headers besides the launch geometry
+HELPERS = r"""
+static float __int_as_float(unsigned int bits) { float f; memcpy(&f, &bits, 4); return f; }
+static double __longlong_as_double(long long bits) { double d; memcpy(&d, &bits, 8); return d; }
+"""
+#: a grid of one block of one thread: each kernel's loops cover every row and column alone
+ONE_THREAD = r"""
 #include <math.h>
 #include <string.h>
 #define NM_EXTERN_C
@@ -149,86 +155,115 @@ SHIM = r"""
 struct nm_dim3 { unsigned int x, y, z; };
 static const struct nm_dim3 threadIdx = {0, 0, 0}, blockIdx = {0, 0, 0};
 static const struct nm_dim3 blockDim = {1, 1, 1}, gridDim = {1, 1, 1};
-static float __int_as_float(unsigned int bits) { float f; memcpy(&f, &bits, 4); return f; }
-static double __longlong_as_double(long long bits) { double d; memcpy(&d, &bits, 8); return d; }
 """
+KERNEL_NAMES = [f"{name}_{suffix}" for name in ("nm_softmax", "nm_log_softmax",
+                                                "nm_cross_entropy", "nm_cross_entropy_backward")
+                for suffix in ("f32", "f64")]
+#: the grid of the threaded build: fewer blocks than rows, so each block strides over rows
+GRID_BLOCKS = 3
+
+
+def _ctypes_args(args):
+    """The launch arguments as C gets them: a pointer for an array, a scalar by its dtype."""
+    converted = []
+    for a in args:
+        if isinstance(a, np.ndarray):
+            assert a.flags.c_contiguous
+            converted.append(ctypes.c_void_p(a.ctypes.data))
+        elif isinstance(a, np.int64):
+            converted.append(ctypes.c_longlong(int(a)))
+        elif isinstance(a, np.float32):
+            converted.append(ctypes.c_float(float(a)))
+        else:
+            assert isinstance(a, np.float64), type(a)
+            converted.append(ctypes.c_double(float(a)))
+    return converted
 
 
 @pytest.fixture(scope="module")
 def softmax_c(build_c):
-    library = build_c("softmax_shim", SHIM + cuda_softmax.source())
-    for name in ("nm_softmax_f32", "nm_softmax_f64", "nm_log_softmax_f32", "nm_log_softmax_f64"):
-        fn = getattr(library, name)
-        fn.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_longlong, ctypes.c_longlong]
-        fn.restype = None
-    for name in ("nm_cross_entropy", "nm_cross_entropy_backward"):
-        for suffix in ("f32", "f64"):
-            getattr(library, f"{name}_{suffix}").restype = None
+    library = build_c("softmax_one_thread", ONE_THREAD + HELPERS + cuda_softmax.source())
+    for name in KERNEL_NAMES:
+        getattr(library, name).restype = None
     return library
 
 
-def _c_rows(lib, x, log):
-    out = np.full_like(x, np.nan)
-    rows, cols = x.shape
-    suffix = "f32" if x.dtype == np.float32 else "f64"
-    getattr(lib, f"nm_{'log_' if log else ''}softmax_{suffix}")(
-        x.ctypes.data, out.ctypes.data, rows, cols)
-    return out
+@pytest.fixture(scope="module")
+def softmax_grid(build_grid_c):
+    library = build_grid_c("softmax_grid", HELPERS + cuda_softmax.source())
+    for name in KERNEL_NAMES:
+        getattr(library, name).restype = None
+    return library
 
 
-def _reference(x, log):
-    shifted = x - x.max(axis=-1, keepdims=True)
+@pytest.fixture(params=["one thread", "blocks of threads"])
+def launch(request, softmax_c, softmax_grid):
+    """A ``launch`` for the kernels' host code (NumPy in place of CuPy) running the C build:
+    one thread for everything, or the GPU's geometry (``threads_for(cols)`` threads per block,
+    meeting at each ``__syncthreads``, so the shared-memory trees run) on GRID_BLOCKS blocks."""
+    if request.param == "one thread":
+        def run(name, rows, cols, args):
+            getattr(softmax_c, name)(*_ctypes_args(args))
+    else:
+        def run(name, rows, cols, args):
+            softmax_grid.run(name, min(rows, GRID_BLOCKS), cuda_softmax.threads_for(cols),
+                             _ctypes_args(args))
+    return run
+
+
+def _rows(launch, x, log, axis=-1):
+    """The GPU's host code for softmax, with NumPy for CuPy and a C build for the GPU."""
+    return cuda_softmax.softmax_rows(np, launch, x, axis, log)
+
+
+def _reference(x, log, axis=-1):
+    shifted = x - x.max(axis=axis, keepdims=True)
     if log:
-        return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+        return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
     e = np.exp(shifted)
-    return e / e.sum(axis=-1, keepdims=True)
+    return e / e.sum(axis=axis, keepdims=True)
 
 
 @pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-13), (np.float32, 2e-6)])
 @pytest.mark.parametrize("log", [False, True])
-def test_softmax_source_computes_the_stable_formula(softmax_c, dtype, rtol, log):
+@pytest.mark.parametrize("shape", [(7, 13), (4, 100), (5, 700)])  # 32, 128, 256 threads a row
+def test_softmax_source_computes_the_stable_formula(launch, dtype, rtol, log, shape):
     rng = np.random.default_rng(4)
-    x = (rng.normal(size=(7, 13)) * 30).astype(dtype)
+    x = (rng.normal(size=shape) * 30).astype(dtype)
     x[2, 5] = 1e4 if dtype == np.float64 else 80.0  # exp would overflow without the shift
-    got = _c_rows(softmax_c, x, log)
-    with np.errstate(over="ignore"):
-        np.testing.assert_allclose(got, _reference(x, log), rtol=rtol, atol=1e-30)
+    got = _rows(launch, x, log)
+    # log-softmax is (x - m) - log s: the rounding of x - m bounds its absolute error
+    atol = 8 * np.finfo(dtype).eps * np.abs(x).max() if log else 1e-30
+    np.testing.assert_allclose(got, _reference(x.astype(np.float64), log), rtol=rtol, atol=atol)
     assert np.isfinite(got).all()
     if not log:
         np.testing.assert_allclose(got.sum(axis=1), 1.0, rtol=10 * rtol)
 
 
-def test_softmax_source_propagates_nan_and_handles_minus_infinity(softmax_c):
+def test_softmax_source_propagates_nan_and_handles_minus_infinity(launch):
     x = np.array([[1.0, np.nan, 2.0], [-np.inf, 0.0, 1.0]])
-    got = _c_rows(softmax_c, x, log=False)
+    got = _rows(launch, x, log=False)
     assert np.isnan(got[0]).all()
     np.testing.assert_allclose(got[1], _reference(x[1:], log=False)[0])
     assert got[1, 0] == 0.0
 
 
+@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-13), (np.float32, 2e-6),
+                                         (np.float16, 1e-3)])
+@pytest.mark.parametrize("log", [False, True])
+def test_softmax_host_code_moves_the_axis_last_and_back(launch, dtype, rtol, log):
+    x = (np.random.default_rng(6).normal(size=(5, 4, 3)) * 4).astype(dtype)
+    for axis in (0, 1, -1):
+        got = _rows(launch, x, log, axis=axis)
+        assert got.dtype == dtype and got.shape == x.shape
+        np.testing.assert_allclose(got.astype(np.float64),
+                                   _reference(x.astype(np.float64), log, axis), rtol=rtol,
+                                   atol=rtol)
+
+
 def test_threads_per_row_are_a_power_of_two_from_a_warp_to_the_maximum():
     assert [cuda_softmax.threads_for(c) for c in (1, 32, 33, 200, 256, 10_000)] == [
         32, 32, 64, 256, 256, 256]
-
-
-def _c_launch(lib):
-    """A ``launch`` for the cross-entropy host code that runs the C build (one thread)."""
-    def launch(name, rows, cols, args):
-        converted = []
-        for a in args:
-            if isinstance(a, np.ndarray):
-                assert a.flags.c_contiguous
-                converted.append(ctypes.c_void_p(a.ctypes.data))
-            elif isinstance(a, np.int64):
-                converted.append(ctypes.c_longlong(int(a)))
-            elif isinstance(a, np.float32):
-                converted.append(ctypes.c_float(float(a)))
-            else:
-                assert isinstance(a, np.float64), type(a)
-                converted.append(ctypes.c_double(float(a)))
-        getattr(lib, name)(*converted)
-
-    return launch
 
 
 CE_CASES = {
@@ -237,6 +272,8 @@ CE_CASES = {
     "full_smoothing": ((5, 3), {"label_smoothing": 1.0}, True),
     "spatial": ((3, 5, 2, 4), {"label_smoothing": 0.1, "ignore_index": -100}, True),
     "one_class": ((4, 1), {"label_smoothing": 0.3}, False),
+    "idle_threads": ((6, 100), {}, False),  # 128 threads a row, 28 without a class
+    "wide": ((5, 600), {"label_smoothing": 0.1, "ignore_index": 2}, True),  # 256 threads
 }
 
 
@@ -255,7 +292,7 @@ def _ce_inputs(shape, options, weighted, dtype, seed=5):
 @pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-12), (np.float32, 2e-5)])
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("case", sorted(CE_CASES))
-def test_cross_entropy_source_matches_the_numeru_dl_cpu_op(softmax_c, dtype, rtol, reduction,
+def test_cross_entropy_source_matches_the_numeru_dl_cpu_op(launch, dtype, rtol, reduction,
                                                            case):
     """The host code of the kernels (layout, reductions, the mean's scale) with softmax.cu
     built as C, against numeru-dl's CPU op: the loss and its backward."""
@@ -265,7 +302,6 @@ def test_cross_entropy_source_matches_the_numeru_dl_cpu_op(softmax_c, dtype, rto
     shape, options, weighted = CE_CASES[case]
     options = {"ignore_index": -100, "label_smoothing": 0.0, **options, "reduction": reduction}
     x, target, weight = _ce_inputs(shape, options, weighted, dtype)
-    launch = _c_launch(softmax_c)
     got = cuda_softmax.cross_entropy_rows(np, launch, x, target, weight, **options)
     w = None if weight is None else nm.asarray(weight)
     expected = loss.cross_entropy(nm.asarray(x), nm.asarray(target), w, **options).numpy()
@@ -282,7 +318,7 @@ def test_cross_entropy_source_matches_the_numeru_dl_cpu_op(softmax_c, dtype, rto
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
-def test_cross_entropy_source_with_every_target_ignored_matches_the_cpu(softmax_c, reduction):
+def test_cross_entropy_source_with_every_target_ignored_matches_the_cpu(launch, reduction):
     """A mean over no target is 0 / 0: NaN loss and NaN gradient, as numeru-dl's CPU op (and
     PyTorch) give; a sum over none is 0 with a zero gradient."""
     pytest.importorskip("numeru.dl")
@@ -291,7 +327,6 @@ def test_cross_entropy_source_with_every_target_ignored_matches_the_cpu(softmax_
     x, _, weight = _ce_inputs((4, 5), {}, True, np.float64)
     target = np.full(4, -100)
     options = {"ignore_index": -100, "label_smoothing": 0.1, "reduction": reduction}
-    launch = _c_launch(softmax_c)
     w = nm.asarray(weight)
     with np.errstate(invalid="ignore", divide="ignore"):
         got = cuda_softmax.cross_entropy_rows(np, launch, x, target, weight, **options)
@@ -305,14 +340,13 @@ def test_cross_entropy_source_with_every_target_ignored_matches_the_cpu(softmax_
     assert np.isnan(grad).all() == (reduction == "mean")
 
 
-def test_cross_entropy_source_handles_infinities_nan_and_bad_targets(softmax_c):
+def test_cross_entropy_source_handles_infinities_nan_and_bad_targets(launch):
     pytest.importorskip("numeru.dl")
     from numeru.dl.ops import loss
 
     x = np.array([[-np.inf, 0.0, 1.0, -np.inf], [1.0, np.nan, 2.0, 0.0],
                   [-np.inf, -np.inf, 3.0, 2.0], [0.5, 0.25, 0.0, 1.0]])
     target = np.array([1, 0, 2, 3])
-    launch = _c_launch(softmax_c)
     options = {"ignore_index": -100, "reduction": "none", "label_smoothing": 0.0}
     got = cuda_softmax.cross_entropy_rows(np, launch, x, target, None, **options)
     with np.errstate(invalid="ignore"):

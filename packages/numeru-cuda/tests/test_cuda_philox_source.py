@@ -4,7 +4,9 @@
 the system C compiler, with small #define shims standing in for CUDA's keywords and a grid of
 one thread (so each kernel's grid-stride loop runs every block), and its outputs are compared
 bit for bit with numeru.core.random: the Random123 known answers, the generic Array API code
-and the Generator's draws. No GPU is needed; the GPU tests compare the compiled kernel too.
+and the Generator's draws. A second build runs each kernel with real launch geometries (the
+threads of each block as OS threads, see conftest.GridLibrary) and must give the same bits.
+No GPU is needed; the GPU tests compare the compiled kernel too.
 """
 
 from __future__ import annotations
@@ -60,6 +62,16 @@ SIGNATURES = {
 @pytest.fixture(scope="module")
 def lib(build_c):
     library = build_c("philox_shim", SHIM + philox.source())
+    for name, argtypes in SIGNATURES.items():
+        getattr(library, name).argtypes = argtypes
+        getattr(library, name).restype = None
+    return library
+
+
+@pytest.fixture(scope="module")
+def grid_lib(build_grid_c):
+    """The same source built to run with a GPU launch geometry (see conftest.GridLibrary)."""
+    library = build_grid_c("philox_grid", philox.source())
     for name, argtypes in SIGNATURES.items():
         getattr(library, name).argtypes = argtypes
         getattr(library, name).restype = None
@@ -274,3 +286,33 @@ def test_a_generator_on_the_c_kernels_draws_the_cpu_bits(philoxc, seed):
     child_cpu = nm.random.Generator(seed, device="cpu").spawn(2)[1]
     child_c = nm.random.Generator(seed, device=philoxc).spawn(2)[1]
     _same_bits(child_c.normal(size=33).numpy(), child_cpu.normal(size=33).numpy())
+
+
+# -- launch geometry -------------------------------------------------------------------------
+
+def _every_launch(n):
+    state = {"key": (0x01234567, 0x89ABCDEF), "counter": (2**64 - 5, 3)}
+    plans = [philox.plan("random_bits", n_blocks=n, **state),
+             philox.plan("random_lemire", n=n, span=1000, threshold=296, offset=7, **state)]
+    for dtype_name in ("float64", "float32"):
+        plans.append(philox.plan("random_uniform", n=n, dtype_name=dtype_name, low=-2.0,
+                                 scale=4.0, **state))
+        plans.append(philox.plan("random_normal", n=n, dtype_name=dtype_name, loc=1.0,
+                                 scale=0.5, **state))
+    return plans
+
+
+@pytest.mark.parametrize("geometry", [(1, 1), (2, 8), (3, 32), "the GPU's"])
+def test_the_bits_do_not_depend_on_the_launch_geometry(lib, grid_lib, geometry):
+    """Each kernel run as the GPU runs it, threads of blocks striding over the Philox blocks,
+    gives the bits of the one-thread build (which the tests above hold to the CPU's)."""
+    n = 2003  # a multiple of no block or grid size; 2 to 8 blocks in the GPU's geometry
+    for launch in _every_launch(n):
+        expected = c_execute(lib)(launch)
+        expected = expected if isinstance(expected, tuple) else (expected,)
+        outputs = tuple(np.zeros(size, dtype=dtype) for size, dtype in launch.outputs)
+        grid, threads = philox.geometry(launch.n_blocks) if geometry == "the GPU's" else geometry
+        scalars = [int(v) if isinstance(v, np.integer) else float(v) for v in launch.scalars]
+        grid_lib.run(launch.kernel, grid, threads, [*(o.ctypes.data for o in outputs), *scalars])
+        for got, want in zip(outputs, expected, strict=True):
+            _same_bits(got, want)

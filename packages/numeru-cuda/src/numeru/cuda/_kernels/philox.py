@@ -76,14 +76,20 @@ def plan(op_name: str, *, key: tuple[int, int], counter: tuple[int, int],
                    real(params.get(second, 1.0))))
 
 
+def geometry(n_blocks: int) -> tuple[int, int]:
+    """(blocks, threads a block) of the launch over ``n_blocks`` Philox blocks: one Philox
+    block a thread, at most MAX_GRID blocks (the kernels' grid-stride loops do the rest)."""
+    return min(-(-n_blocks // THREADS), MAX_GRID), THREADS
+
+
 def _execute(launch: Launch) -> Any:
     """Run a launch on CuPy's current device; one output array, or a tuple of them."""
     import cupy
 
     outputs = tuple(cupy.empty(size, dtype=dtype) for size, dtype in launch.outputs)
     if launch.n_blocks > 0:
-        grid = min(-(-launch.n_blocks // THREADS), MAX_GRID)
-        _kernel(launch.kernel)((grid,), (THREADS,), (*outputs, *launch.scalars))
+        grid, threads = geometry(launch.n_blocks)
+        _kernel(launch.kernel)((grid,), (threads,), (*outputs, *launch.scalars))
     return outputs[0] if len(outputs) == 1 else outputs
 
 

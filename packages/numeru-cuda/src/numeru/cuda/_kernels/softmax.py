@@ -12,8 +12,9 @@ max-shifted formula with CuPy's own functions, as the generic implementation doe
 cross-entropy kernels compute float16 in float32 and other dtypes in float64, and return the
 input's dtype for float16.
 
-The cross-entropy host code is written against an array module ``xp`` and a ``launch``
-function, so that the tests run it unchanged with NumPy and ``softmax.cu`` compiled as C.
+The host code is written against an array module ``xp`` and a ``launch`` function, so that the
+tests run it unchanged with NumPy and ``softmax.cu`` compiled as C, and check the arguments it
+passes against the kernels' parameters as NVRTC compiles them.
 """
 
 from __future__ import annotations
@@ -43,39 +44,47 @@ def threads_for(cols: int) -> int:
     return threads
 
 
-def _composed(cupy: Any, x: Any, axis: int, log: bool) -> Any:
-    shifted = x - cupy.max(x, axis=axis, keepdims=True)
+def _composed(xp: Any, x: Any, axis: int, log: bool) -> Any:
+    shifted = x - xp.max(x, axis=axis, keepdims=True)
     if log:
-        return shifted - cupy.log(cupy.sum(cupy.exp(shifted), axis=axis, keepdims=True))
-    e = cupy.exp(shifted)
-    return e / cupy.sum(e, axis=axis, keepdims=True)
+        return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
+    e = xp.exp(shifted)
+    return e / xp.sum(e, axis=axis, keepdims=True)
 
 
-def _rows(x: Any, axis: int, log: bool) -> Any:
-    import cupy
-
+def softmax_rows(xp: Any, launch: Any, x: Any, axis: int, log: bool) -> Any:
+    """Softmax (or log-softmax) of ``x`` along ``axis``, through the fused row kernel for float32
+    and float64; ``launch(name, rows, cols, args)`` runs kernel ``name`` of softmax.cu over
+    ``rows`` rows of ``cols`` values."""
     suffix = _SUFFIX.get(x.dtype)
     if suffix is None or x.ndim == 0:
-        return _composed(cupy, x, axis, log)
+        return _composed(xp, x, axis, log)
     axis = axis % x.ndim
-    moved = cupy.ascontiguousarray(cupy.moveaxis(x, axis, -1))
-    out = cupy.empty_like(moved)
+    moved = xp.ascontiguousarray(xp.moveaxis(x, axis, -1))
+    out = xp.empty_like(moved)
     cols = moved.shape[-1]
     rows = moved.size // cols if cols else 0
     if rows and cols:
-        name = f"nm_{'log_' if log else ''}softmax_{suffix}"
-        kernel = _nvrtc.kernel(SOURCE_FILE, name)
-        kernel((min(rows, MAX_GRID),), (threads_for(cols),),
+        launch(f"nm_{'log_' if log else ''}softmax_{suffix}", rows, cols,
                (moved, out, np.int64(rows), np.int64(cols)))
-    return cupy.moveaxis(out, -1, axis)
+    return xp.moveaxis(out, -1, axis)
+
+
+def _gpu_launch(name: str, rows: int, cols: int, args: tuple[Any, ...]) -> None:
+    kernel = _nvrtc.kernel(SOURCE_FILE, name)
+    kernel((min(rows, MAX_GRID),), (threads_for(cols),), args)
 
 
 def softmax(x: Any, axis: int = -1) -> Any:
-    return _rows(x, axis, log=False)
+    import cupy
+
+    return softmax_rows(cupy, _gpu_launch, x, axis, log=False)
 
 
 def log_softmax(x: Any, axis: int = -1) -> Any:
-    return _rows(x, axis, log=True)
+    import cupy
+
+    return softmax_rows(cupy, _gpu_launch, x, axis, log=True)
 
 
 # -- cross-entropy ---------------------------------------------------------------------------------
@@ -150,12 +159,6 @@ def cross_entropy_backward_rows(xp: Any, launch: Any, x: Any, target: Any, weigh
     if x.ndim > 2:
         dx = xp.moveaxis(dx, -1, 1)
     return dx.astype(x.dtype, copy=False) if x.dtype.kind == "f" else dx
-
-
-def _gpu_launch(name: str, rows: int, cols: int, args: tuple[Any, ...]) -> None:
-
-    kernel = _nvrtc.kernel(SOURCE_FILE, name)
-    kernel((min(rows, MAX_GRID),), (threads_for(cols),), args)
 
 
 def cross_entropy(x: Any, target: Any, weight: Any, *, ignore_index: int, reduction: str,
