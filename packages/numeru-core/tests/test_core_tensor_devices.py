@@ -46,6 +46,16 @@ def test_asarray_copy_semantics_follow_the_standard():
         nm.asarray(t, dtype=nm.float32, copy=False)
 
 
+def test_asarray_copy_of_a_dlpack_producer_follows_the_standard():
+    torch = pytest.importorskip("torch")
+    source = torch.arange(4.0, dtype=torch.float64)
+    shared, copied = nm.asarray(source), nm.asarray(source, copy=True)
+    assert nm.asarray(source, copy=False).numpy().ctypes.data == source.data_ptr()
+    source[0] = 9.0
+    assert shared.tolist() == [9.0, 1.0, 2.0, 3.0]  # DLPack shares memory by default
+    assert copied.tolist() == [0.0, 1.0, 2.0, 3.0]  # copy=True copies
+
+
 def test_array_protocol_and_astype():
     t = nm.asarray([1.0, 2.0])
     assert np.asarray(t) is t.data
@@ -95,3 +105,116 @@ def test_tensor_constructor_wraps_arrays_and_converts_other_data():
     scalar = nm.Tensor(np.float32(2.5))
     assert type(scalar.data) is np.ndarray and scalar.dtype == nm.float32
     assert nm.Tensor(nm.Tensor(a)).data is a
+
+
+# -- backends whose operations follow a current device (CuPy) ---------------------------------
+
+class _Recorder:
+    """The NumPy namespace, noting the backend's current device at each reshape."""
+
+    def __init__(self, backend):
+        self._backend = backend
+
+    def __getattr__(self, name):
+        found = getattr(np, name)
+        if name != "reshape":
+            return found
+
+        def reshape(*args, **kwargs):
+            self._backend.seen.append(("reshape", self._backend.current))
+            return found(*args, **kwargs)
+
+        return reshape
+
+
+class CurrentDeviceBackend:
+    """A two-device CPU backend whose operations run on its current device, as CuPy's do."""
+
+    @staticmethod
+    def make(count):
+        import contextlib
+
+        from numeru.core.backends import CPUBackend
+
+        class Backend(CPUBackend):
+            name = "test-current"
+            ops_use_current_device = True
+
+            def __init__(self):
+                self.current, self.seen = 0, []
+                self.xp = _Recorder(self)
+
+            def device_count(self):
+                return count
+
+            @contextlib.contextmanager
+            def use(self, index):
+                previous, self.current = self.current, index
+                try:
+                    yield
+                finally:
+                    self.current = previous
+
+        return Backend()
+
+
+@pytest.fixture(params=[2, 1], ids=["two devices", "one device"])
+def current_device_backend(request):
+    from numeru.core import plugins
+    from numeru.core.hookspecs import hookimpl
+
+    backend = CurrentDeviceBackend.make(request.param)
+
+    def negative(x):
+        backend.seen.append(("negative", backend.current))
+        return np.negative(x)
+
+    class Plugin:
+        @hookimpl
+        def register_backends(self, register):
+            register(backend)
+
+        @hookimpl
+        def register_kernels(self, register):
+            register("negative", "test-current", negative)
+
+    plugins.register(Plugin(), "test-current-device")
+    try:
+        yield backend
+    finally:
+        plugins.unregister("test-current-device")
+
+
+def test_ops_run_on_their_tensors_device_when_the_backend_follows_a_current_one(
+        current_device_backend):
+    backend = current_device_backend
+    last = backend.device_count() - 1
+    t = nm.asarray([1.0, 2.0], device=f"test-current:{last}")
+    assert backend.current == 0
+    assert (-t).tolist() == [-1.0, -2.0] and (-t).device == f"test-current:{last}"
+    assert backend.seen[-1] == ("negative", last)  # the kernel ran inside use(last)
+    assert backend.current == 0  # and the backend's current device is restored
+    with nm.device(f"test-current:{last}"):
+        assert backend.current == last  # code inside the block calling xp runs there too
+        with nm.device("cpu"):
+            assert backend.current == last
+    assert backend.current == 0
+
+
+def test_random_draws_run_on_the_generators_device(current_device_backend):
+    backend = current_device_backend
+    last = backend.device_count() - 1
+    g = nm.random.Generator(3, device=f"test-current:{last}")
+    draws = [g.random(4), g.normal(0.0, 2.0, size=(2, 2)), g.integers(0, 5, size=3)]
+    assert all(d.device == f"test-current:{last}" for d in draws)
+    assert {index for what, index in backend.seen if what == "reshape"} == {last}
+    np.testing.assert_array_equal(draws[0].numpy(), nm.random.Generator(3).random(4).numpy())
+
+
+def test_a_backend_with_one_device_gets_its_kernels_unwrapped(current_device_backend):
+    from numeru.core import dispatch
+
+    device = nm.device("test-current")
+    kernel = dispatch.op("negative").kernel(device)
+    assert (kernel.__name__ == "negative") and (
+        hasattr(kernel, "__wrapped__") == (current_device_backend.device_count() > 1))

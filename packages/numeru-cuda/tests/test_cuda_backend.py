@@ -51,6 +51,15 @@ def test_asking_for_a_cuda_tensor_without_a_gpu_raises_device_error_with_the_rea
         nm.device("cuda:0")
 
 
+def test_cupy_without_a_driver_says_the_driver_is_missing():
+    cupy = pytest.importorskip("cupy")
+    if cupy.cuda.runtime.driverGetVersion() != 0:
+        pytest.skip("an NVIDIA driver is installed on this machine")
+    assert _reason().startswith("no NVIDIA driver is installed")
+    with pytest.raises(DeviceError, match="device 'cuda' is unavailable: no NVIDIA driver"):
+        nm.ones(3, device="cuda")
+
+
 def test_missing_cupy_is_reported_with_the_install_command(monkeypatch):
     import builtins
 
@@ -108,6 +117,32 @@ def test_views_out_and_moves():
 
 
 @pytest.mark.cuda
+def test_cupy_arrays_are_converted_and_copied_only_where_needed_or_asked():
+    import cupy
+
+    from numeru.core.errors import ValidationError
+
+    c = cupy.arange(6, dtype=cupy.float64)
+    converted = nm.asarray(c, dtype=nm.float32, device="cuda")  # CuPy 14: copy=False refuses
+    assert converted.dtype == np.float32
+    np.testing.assert_array_equal(converted.numpy(), np.arange(6, dtype=np.float32))
+    assert nm.asarray(c, dtype=nm.float64, device="cuda").data is c
+    copied = nm.asarray(c, dtype=nm.float64, device="cuda", copy=True)
+    assert copied.data_ptr() != c.data.ptr
+    np.testing.assert_array_equal(copied.numpy(), c.get())
+    with pytest.raises(ValidationError, match="needs a copy"):
+        nm.asarray(c, dtype=nm.float32, device="cuda", copy=False)
+    with pytest.raises(ValidationError, match="moving it to the GPU is a copy"):
+        nm.asarray(np.ones(3), device="cuda", copy=False)
+    if cupy.cuda.runtime.getDeviceCount() > 1:  # NumPy cannot read another GPU's array
+        with cupy.cuda.Device(1):
+            other = cupy.arange(3, dtype=cupy.int64)
+        moved = nm.asarray(other, dtype=nm.float64, device="cuda:0")
+        assert moved.device == nm.device("cuda:0") and moved.data.device.id == 0
+        np.testing.assert_array_equal(moved.numpy(), [0.0, 1.0, 2.0])
+
+
+@pytest.mark.cuda
 def test_device_scope_and_dlpack_with_torch():
     torch = pytest.importorskip("torch")
     with nm.device("cuda"):
@@ -122,3 +157,21 @@ def test_device_scope_and_dlpack_with_torch():
     assert float(t[0]) == 42.0
     back = torch.from_dlpack(z)
     assert back.device.type == "cuda" and float(back.sum()) == 4.0
+
+
+@pytest.mark.cuda
+def test_ops_on_a_second_gpu_run_there_whatever_cupys_current_device():
+    import cupy
+
+    if cupy.cuda.runtime.getDeviceCount() < 2:
+        pytest.skip("one GPU: nothing to choose between")
+    a = nm.asarray(np.arange(6.0).reshape(2, 3), device="cuda:1")
+    with cupy.cuda.Device(0):  # the current device is not the tensors'
+        results = [a + 1, nm.exp(a), a @ a.T, nm.sum(a, axis=0),
+                   nm.random.Generator(0, device="cuda:1").normal(size=4)]
+    for r in results:
+        assert r.device == nm.device("cuda:1") and r.data.device.id == 1
+    np.testing.assert_allclose(results[2].numpy(), np.arange(6.0).reshape(2, 3) @
+                               np.arange(6.0).reshape(2, 3).T)
+    with nm.device("cuda:1"):
+        assert cupy.cuda.Device().id == 1

@@ -208,6 +208,44 @@ def test_decompositions_on_cuda_reconstruct_their_matrix():
     np.testing.assert_allclose(((v * w[None, :]) @ v.mT).numpy(), spd, atol=1e-9)
 
 
+def test_linalg_inputs_cublas_would_refuse_or_misread_give_the_cpu_results():
+    """Empty matrices (cuBLAS and cuSOLVER refuse a leading dimension of 0) and int64 pivots
+    (cuSOLVER's getrs reads int32) are handled before they reach CuPy."""
+    la = pytest.importorskip("numeru.linalg")
+    rng = np.random.default_rng(8)
+    a, b = rng.normal(size=(5, 5)), rng.normal(size=(5, 2))
+    upper = np.triu(a) + 5 * np.eye(5)
+    lu_, piv = (t.numpy() for t in la.lu_factor(nm.asarray(a)))
+    calls = {
+        "lu_solve int64 pivots": lambda d: la.lu_solve((d(lu_), d(piv.astype(np.int64))), d(b)),
+        "lu_solve int64 pivots T": lambda d: la.lu_solve((d(lu_), d(piv.astype(np.int64))),
+                                                         d(b), trans="T"),
+        "solve_triangular C": lambda d: la.solve_triangular(d(upper), d(b), trans="C"),
+        "solve_triangular 0x0": lambda d: la.solve_triangular(d(np.empty((0, 0))),
+                                                              d(np.empty((0, 2)))),
+        "solve_triangular no columns": lambda d: la.solve_triangular(d(upper),
+                                                                     d(np.empty((5, 0)))),
+        "cho_solve 0x0": lambda d: la.cho_solve((d(np.empty((2, 0, 0))), True),
+                                                d(np.empty((0, 3)))),
+        "gemm k=0": lambda d: la.gemm(d(np.empty((4, 0))), d(np.empty((0, 3))),
+                                      d(np.ones((4, 3))), alpha=2.0, beta=0.5),
+    }
+    for name, call in calls.items():
+        got = call(lambda x: nm.asarray(x, device="cuda"))
+        expected = call(lambda x: nm.asarray(x))
+        assert got.device.type == "cuda", name
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-12, atol=1e-12,
+                                   err_msg=name)
+    # no rows: the CPU kernel (SciPy's BLAS) refuses these, so against NumPy
+    c = nm.ones((0, 3), device="cuda")
+    la.gemm(nm.asarray(np.empty((0, 4)), device="cuda"), nm.ones((4, 3), device="cuda"), c,
+            beta=2.0)
+    assert c.shape == (0, 3)
+    p, low, up = la.lu(nm.asarray(np.empty((2, 3, 0)), device="cuda"))
+    assert (p.shape, low.shape, up.shape) == ((2, 3, 3), (2, 3, 0), (2, 0, 0))
+    np.testing.assert_array_equal(p.numpy(), np.broadcast_to(np.eye(3), (2, 3, 3)))
+
+
 def test_gemm_accumulates_into_c_in_place_on_cuda():
     la = pytest.importorskip("numeru.linalg")
     rng = np.random.default_rng(5)
@@ -218,6 +256,13 @@ def test_gemm_accumulates_into_c_in_place_on_cuda():
             beta=0.5)
     assert target.data_ptr() == pointer
     np.testing.assert_allclose(target.numpy(), 2.0 * a @ b + 0.5 * c, rtol=1e-12)
+    # 'C' (cuBLAS's OP_C, which cupy.cublas spells 'H') on complex operands, into a C-ordered c
+    za = a + 1j * rng.normal(size=a.shape)
+    zc = c + 1j * rng.normal(size=c.shape)
+    target = nm.asarray(zc.copy(), device="cuda")
+    la.gemm(nm.asarray(za.conj().T.copy(), device="cuda"), nm.asarray(b + 0j, device="cuda"),
+            target, alpha=2.0, beta=0.5, trans_a="C")
+    np.testing.assert_allclose(target.numpy(), 2.0 * za @ b + 0.5 * zc, rtol=1e-12)
 
 
 def test_singular_and_indefinite_matrices_raise_as_on_the_cpu():
@@ -227,6 +272,17 @@ def test_singular_and_indefinite_matrices_raise_as_on_the_cpu():
         with pytest.raises(LinAlgError, match=r"a\[1\] is singular") as info:
             la.solve(nm.asarray(singular, device=device), nm.ones((2, 2, 1), device=device))
         assert info.value.batch_index == (1,)
+    # the batched inverse (cuBLAS getriBatched) and the 2-D cuSOLVER paths too
+    calls = {"inv stack": lambda d: la.inv(nm.asarray(singular, device=d)),
+             "inv": lambda d: la.inv(nm.asarray(singular[1], device=d)),
+             "solve": lambda d: la.solve(nm.asarray(singular[1], device=d), nm.ones(2, device=d))}
+    for name, call in calls.items():
+        messages = []
+        for device in ("cuda", "cpu"):
+            with pytest.raises(LinAlgError, match="singular") as info:
+                call(device)
+            messages.append(str(info.value))
+        assert messages[0] == messages[1], name
     indefinite = np.diag([2.0, 1.0, -1.0])
     messages = []
     for device in ("cuda", "cpu"):

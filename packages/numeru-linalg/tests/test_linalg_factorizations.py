@@ -171,3 +171,17 @@ def test_integer_input_is_promoted_to_float64():
     np.testing.assert_allclose(
         la.cholesky(a).numpy(), np.linalg.cholesky(np.array([[4.0, 1], [1, 3]]))
     )
+
+
+@pytest.mark.parametrize("shape", [(3, 0), (0, 3), (2, 3, 0), (2, 0, 0)])
+def test_lu_of_matrices_without_elements_keeps_p_square(shape):
+    """P is (..., M, M) as documented, and P @ L @ U has A's shape (SciPy's lu gives P (0, 0)
+    for an (M, 0) matrix, which cannot multiply L)."""
+    devices = ["cpu"] + [d for d in nm.__array_namespace_info__().devices() if d.type == "strict"]
+    m, n = shape[-2:]
+    for device in devices:
+        p, low, up = la.lu(nm.ones(shape, device=device))
+        assert (p.shape, low.shape, up.shape) == (
+            (*shape[:-2], m, m), (*shape[:-2], m, min(m, n)), (*shape[:-2], min(m, n), n)), device
+        np.testing.assert_array_equal(p.to("cpu").numpy(), np.broadcast_to(np.eye(m), p.shape))
+        assert (p @ low @ up).shape == shape

@@ -120,3 +120,13 @@ def test_generic_products_on_the_strict_backend():
     np.testing.assert_allclose(
         la.matrix_norm(t, ord="nuc").numpy(), np.linalg.norm(x, ord="nuc", axis=(-2, -1))
     )
+
+
+def test_gemm_with_an_empty_dimension_scales_c_and_adds_nothing():
+    c = nm.ones((2, 3))
+    la.gemm(nm.ones((2, 0)), nm.ones((0, 3)), c=c, beta=2.5)  # K = 0: C = beta C
+    np.testing.assert_array_equal(c.numpy(), np.full((2, 3), 2.5))
+    empty = nm.zeros((0, 3))
+    la.gemm(nm.ones((0, 4)), nm.ones((4, 3)), c=empty)  # M = 0: nothing to write, no BLAS error
+    assert empty.shape == (0, 3)
+    assert la.gemm(nm.ones((0, 4)), nm.ones((4, 3))).shape == (0, 3)

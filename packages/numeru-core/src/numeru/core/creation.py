@@ -81,8 +81,14 @@ def asarray(
         if dt is None:
             dt = _infer_dtype(obj)
         if dt is None and hasattr(obj, "__dlpack__") and not isinstance(obj, np.ndarray):
-            host = from_dlpack(obj)
-            result = host if host.device is target else host.to(target)
+            result = from_dlpack(obj)  # shares the producer's memory
+            if result.device is not target:
+                if copy is False:
+                    raise DeviceError(f"asarray: copy=False cannot move data from "
+                                      f"{result.device} to {target}")
+                result = result.to(target)
+            elif copy:
+                result = Tensor(backend.asarray(result.data, None, target.index, True), target)
         else:
             if isinstance(obj, np.ndarray) and obj.dtype.byteorder == ">":
                 obj = obj.astype(obj.dtype.newbyteorder("="))

@@ -2,7 +2,8 @@
 
 A ``Device`` is a (type, index) pair whose type names a registered backend. Devices are
 interned, so ``a.device is b.device`` is the cheap test dispatch uses. Used as a context
-manager, a device becomes the default for creation functions in this thread (and task).
+manager, a device becomes the default for creation functions in this thread (and task), and
+the current device of a backend whose operations follow one (CuPy).
 """
 
 from __future__ import annotations
@@ -11,27 +12,26 @@ import contextvars
 import threading
 from typing import Any
 
+from . import plugins as _plugins
 from .errors import DeviceError
 
 
 class Device:
-    __slots__ = ("type", "index", "_backend")
+    __slots__ = ("type", "index", "_backend", "_generation")
 
     def __init__(self, type: str, index: int) -> None:
         self.type = type
         self.index = index
         self._backend: Any = None
+        self._generation = -1
 
     @property
     def backend(self) -> Any:
-        """The backend object that owns this device."""
-        backend = self._backend
-        if backend is None:
-            from .plugins import registry
-
-            backend = registry("backends").get(self.type)
-            self._backend = backend
-        return backend
+        """The backend object that owns this device (looked up again after plugins change)."""
+        if self._generation != _plugins._generation:
+            self._backend = _plugins.registry("backends").get(self.type)
+            self._generation = _plugins._generation
+        return self._backend
 
     def __repr__(self) -> str:
         return f"device({str(self)!r})"
@@ -52,12 +52,21 @@ class Device:
     __hash__ = object.__hash__
 
     def __enter__(self) -> Device:
+        # A backend whose operations follow its own current device (CuPy) is switched too, so
+        # that code calling its namespace directly inside the block runs here as well.
+        backend = self.backend
+        scope = backend.use(self.index) if backend.ops_use_current_device else None
+        if scope is not None:
+            scope.__enter__()
         # with-blocks nest within a thread, so one token stack per thread is enough.
-        _tokens.__dict__.setdefault("stack", []).append(_default.set(self))
+        _tokens.__dict__.setdefault("stack", []).append((_default.set(self), scope))
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        _default.reset(_tokens.stack.pop())
+    def __exit__(self, *exc: Any) -> None:
+        token, scope = _tokens.stack.pop()
+        _default.reset(token)
+        if scope is not None:
+            scope.__exit__(*exc)
 
 
 _interned: dict[tuple[str, int], Device] = {}

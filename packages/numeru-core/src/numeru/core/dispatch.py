@@ -89,7 +89,10 @@ class Op:
             fn = self._by_device.get(device)
             if fn is not None:
                 return fn
-        fn = self.resolve(device.backend)[0]
+        backend = device.backend
+        fn = self.resolve(backend)[0]
+        if backend.ops_use_current_device and backend.device_count() > 1:
+            fn = _on_device(fn, backend, device.index)
         self._by_device[device] = fn
         return fn
 
@@ -129,6 +132,19 @@ class Op:
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
+
+
+def _on_device(fn: Callable[..., Any], backend: Any, index: int) -> Callable[..., Any]:
+    """``fn`` run inside ``backend.use(index)``, keeping its attributes (``accepts_out``,
+    ``out_meta``): the kernel of an op on device ``index`` of a backend whose operations
+    follow its current device."""
+
+    @functools.wraps(fn)
+    def on_device(*args: Any, **kwargs: Any) -> Any:
+        with backend.use(index):
+            return fn(*args, **kwargs)
+
+    return on_device
 
 
 _OPS: dict[str, Op] = {}

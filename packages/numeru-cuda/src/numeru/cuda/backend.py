@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from numeru.core.backends import Backend
-from numeru.core.errors import DTypeError
+from numeru.core.errors import DTypeError, ValidationError
 
 INSTALL_HINT = "pip install 'numeru-cuda[cuda12]' (or [cuda13] for CUDA 13 drivers)"
 KDL_CUDA = 2  # DLPack device type of CUDA memory
@@ -31,6 +31,13 @@ def _probe() -> tuple[Any, Any, str | None]:
     except Exception as exc:  # a broken CUDA install raises other errors at import
         return None, None, f"CuPy failed to import: {type(exc).__name__}: {exc}"
     try:
+        driver = cupy.cuda.runtime.driverGetVersion()  # 0 when no driver (libcuda) is found
+    except Exception:
+        driver = None
+    if driver == 0:
+        return cupy, None, ("no NVIDIA driver is installed (libcuda not found); CUDA tensors "
+                            "need a GPU and its driver")
+    try:
         count = cupy.cuda.runtime.getDeviceCount()
     except Exception as exc:  # CUDARuntimeError without a driver or device
         return cupy, None, f"no CUDA device or driver: {exc}"
@@ -44,6 +51,7 @@ def _probe() -> tuple[Any, Any, str | None]:
 class CUDABackend(Backend):
     name = "cuda"
     native_out = True
+    ops_use_current_device = True  # CuPy launches on cupy.cuda.Device(), not the arrays'
     dlpack_device_type = KDL_CUDA
 
     @property
@@ -81,13 +89,37 @@ class CUDABackend(Backend):
 
     def asarray(self, obj: Any, dtype: np.dtype | None, index: int, copy: bool | None) -> Any:
         cupy = self.cupy
+        if dtype is not None:
+            self.native_dtype(dtype)  # bfloat16 is refused in our words, not CuPy's
         with cupy.cuda.Device(index):
-            if isinstance(obj, cupy.ndarray) and obj.device.id == index:
-                return cupy.array(obj, dtype=dtype, copy=bool(copy)) if (
-                    copy or dtype is not None) else obj
+            if isinstance(obj, cupy.ndarray):
+                return self._from_cupy(obj, dtype, index, copy)
+            if copy is False:
+                raise ValidationError(f"copy: expected data already on cuda:{index} for "
+                                      f"copy=False, got {type(obj).__name__} in host memory "
+                                      f"(moving it to the GPU is a copy)")
             host = np.asarray(obj, dtype=dtype)
             self.native_dtype(host.dtype)
             return cupy.asarray(host)
+
+    @staticmethod
+    def _from_cupy(obj: Any, dtype: np.dtype | None, index: int, copy: bool | None) -> Any:
+        """A CuPy array as an array of ``dtype`` on device ``index`` (the current one), copied
+        only when asked or needed. Not ``cupy.array(obj, copy=...)``: since CuPy 14 its
+        ``copy=False`` means "never copy" and raises ValueError on a dtype conversion, and
+        NumPy cannot read a CuPy array of another device (CuPy refuses implicit conversion)."""
+        moved = obj.device.id != index
+        convert = dtype is not None and obj.dtype != dtype
+        if copy is False and (moved or convert):
+            target = obj.dtype if dtype is None else dtype
+            raise ValidationError(
+                f"copy: expected a conversion without copying, but {obj.dtype} on cuda:"
+                f"{obj.device.id} -> {target} on cuda:{index} needs a copy")
+        if moved:
+            obj = obj.copy()  # ndarray.copy copies onto the current device from any device
+        if convert:
+            return obj.astype(dtype, copy=False)
+        return obj.copy() if copy and not moved else obj
 
     def empty(self, shape: tuple[int, ...], dtype: np.dtype, index: int) -> Any:
         with self.cupy.cuda.Device(index):

@@ -164,6 +164,12 @@ def lu_factor(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def lu(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     # P comes in the real dtype of A's precision, as in SciPy.
+    if a.size == 0:  # SciPy gives P of shape (0, 0) for an (M, 0) matrix; P is (M, M)
+        m, n = a.shape[-2:]
+        k, batch = min(m, n), a.shape[:-2]
+        real = np.empty(0, dtype=a.dtype).real.dtype
+        p = np.broadcast_to(np.eye(m, dtype=real), (*batch, m, m)).copy()
+        return p, np.empty((*batch, m, k), dtype=a.dtype), np.empty((*batch, k, n), a.dtype)
     p, l_, u = sla.lu(a, check_finite=False)
     return p, l_, u
 
@@ -346,6 +352,7 @@ def gemm(
         and a.ndim == 2
         and b.ndim == 2
         and a.dtype == b.dtype == c.dtype
+        and a.size and b.size and c.size  # BLAS refuses a leading dimension of 0
     ):
         # Row-major C is column-major C^T: C^T = alpha*op(B)^T op(A)^T + beta*C^T, which BLAS
         # computes in place in the Fortran view c.T without copying any operand.

@@ -24,6 +24,10 @@ class Backend:
     xp: Any = None
     #: True when ``xp``'s elementwise functions accept ``out=`` (NumPy and CuPy ufuncs do)
     native_out: bool = False
+    #: True when operations run on the backend's current device rather than their arrays'
+    #: (CuPy launches on ``cupy.cuda.Device()``): with several devices, dispatch then runs
+    #: each kernel inside ``use(index)`` of its tensors' device
+    ops_use_current_device: bool = False
 
     # -- availability ------------------------------------------------------------------------
     def unavailable_reason(self) -> str | None:

@@ -9,10 +9,12 @@ the state and the call's own size, never on the device, the backend or the threa
 
 from __future__ import annotations
 
+import functools
 import operator
 import secrets
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -71,6 +73,26 @@ def _count(shape: tuple[int, ...]) -> int:
     for s in shape:
         n *= s
     return n
+
+
+_Draw = TypeVar("_Draw", bound=Callable[..., Any])
+
+
+def _on_device(method: _Draw) -> _Draw:
+    """A draw that runs with the generator's device as its backend's current device, for
+    backends whose operations follow their current device (CuPy): the transforms after the
+    random op call the namespace directly."""
+
+    @functools.wraps(method)
+    def draw(self: Generator, *args: Any, **kwargs: Any) -> Any:
+        device = self.device
+        backend = device.backend
+        if not backend.ops_use_current_device:
+            return method(self, *args, **kwargs)
+        with backend.use(device.index):
+            return method(self, *args, **kwargs)
+
+    return draw  # type: ignore[return-value]
 
 
 class Generator:
@@ -183,6 +205,7 @@ class Generator:
         return Tensor(device.backend.xp.reshape(data, shape), device)
 
     # -- public draws -------------------------------------------------------------------------
+    @_on_device
     def random_raw(self, size: Any = None) -> Tensor:
         """Raw uint32 words of the stream: block ``c`` gives words ``4c .. 4c + 3``."""
         shape = as_shape(size)
@@ -191,12 +214,14 @@ class Generator:
         words = self._draw(ops.RANDOM_BITS, n, 4, device, n_blocks=-(-n // 4))
         return self._tensor(words[:n], shape, device)
 
+    @_on_device
     def random(self, size: Any = None, dtype: Any = np.float64) -> Tensor:
         """Uniform floats in [0, 1): float64 from 53 bits, float32 from 24 bits."""
         shape, name = as_shape(size), float_dtype(dtype)
         device = self.device
         return self._tensor(self._uniform_data(_count(shape), name, device), shape, device)
 
+    @_on_device
     def uniform(self, low: Any = 0.0, high: Any = 1.0, size: Any = None, *,
                 dtype: Any = np.float64) -> Tensor:
         """``low + (high - low) * u`` with ``u`` from ``random`` (NumPy's formula).
@@ -220,6 +245,7 @@ class Generator:
         lo, hi = params["low"], params["high"]
         return Tensor(lo + (hi - lo) * u, device)
 
+    @_on_device
     def normal(self, loc: Any = 0.0, scale: Any = 1.0, size: Any = None, *,
                dtype: Any = np.float64) -> Tensor:
         """``loc + scale * z``, ``z`` standard normal by the Box-Muller transform (see README)."""
@@ -247,6 +273,7 @@ class Generator:
     def standard_normal(self, size: Any = None, dtype: Any = np.float64) -> Tensor:
         return self.normal(0.0, 1.0, size, dtype=dtype)
 
+    @_on_device
     def bernoulli(self, p: Any, size: Any = None, *, dtype: Any = None) -> Tensor:
         """``True`` with probability ``p``: ``random() < p`` (bool, or ``dtype`` if given)."""
         device = self.device
@@ -269,6 +296,7 @@ class Generator:
             result = xp.astype(result, device.backend.native_dtype(np.dtype(dtype)))
         return Tensor(result, device)
 
+    @_on_device
     def integers(self, low: Any, high: Any = None, size: Any = None, dtype: Any = np.int64,
                  endpoint: bool = False) -> Tensor:
         """Uniform integers in ``[low, high)`` (``[low, high]`` with ``endpoint=True``); with
@@ -276,14 +304,17 @@ class Generator:
         ranges up to 2**32, bitmask rejection on 64-bit words above (see README)."""
         return sampling.integers(self, low, high, size, dtype, endpoint)
 
+    @_on_device
     def permutation(self, x: Any, axis: int = 0) -> Tensor:
         """A random permutation of ``range(x)`` (an int) or of ``x`` along ``axis`` (a copy)."""
         return sampling.permutation(self, x, axis)
 
+    @_on_device
     def shuffle(self, x: Any, axis: int = 0) -> None:
         """Shuffle a Tensor, a NumPy array or a list in place along ``axis``."""
         sampling.shuffle(self, x, axis)
 
+    @_on_device
     def choice(self, a: Any, size: Any = None, replace: bool = True, p: Any = None,
                axis: int = 0, shuffle: bool = True) -> Tensor:
         """Samples from ``range(a)`` (an int) or from ``a`` along ``axis``, NumPy's signature."""

@@ -8,18 +8,20 @@ kernel of the same name (``numeru/linalg/_cpu.py``): backend arrays in, keyword 
 backend arrays (or tuples of them) out. numeru.linalg has already promoted dtypes, checked
 shapes and refused NaN and infinity before a kernel runs.
 
-cuSOLVER reports singular and indefinite matrices only through an info word that CuPy does not
-check by default; these kernels check it (one device-to-host copy per call, as LAPACK's info on
-the CPU) and raise the same ``LinAlgError`` as the CPU kernels, naming the matrix of a stack and
-the zero pivot or the failing leading minor. Stacks go to CuPy's batched routines where it has
-them (solve, inv, det, slogdet, cholesky, qr, eigh, svd) and are looped over otherwise.
+cuSOLVER and cuBLAS report singular and indefinite matrices only through an info word that CuPy
+does not check by default (``cupyx.errstate(linalg="ignore")``); these kernels have CuPy check
+it (``linalg="raise"``: one device-to-host copy per call, as LAPACK's info on the CPU) and raise
+the same ``LinAlgError`` as the CPU kernels, naming the matrix of a stack and the zero pivot or
+the failing leading minor. Stacks go to CuPy's batched routines where it has them (solve, inv,
+det, slogdet, cholesky, qr, eigh, svd) and are looped over otherwise. cuBLAS and cuSOLVER refuse
+a leading dimension of 0, so empty matrices never reach them.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -100,8 +102,8 @@ def _diagonals(a: Any) -> np.ndarray:
     return _cupy().asnumpy(_cupy().diagonal(a, axis1=-2, axis2=-1))
 
 
-def _raise_singular(func: str, a: Any) -> None:
-    """After a non-finite solution: the first matrix whose LU has an exactly zero pivot."""
+def _raise_singular(func: str, a: Any) -> NoReturn:
+    """After CuPy reported a zero pivot: the first matrix whose LU has an exactly zero pivot."""
     from cupyx.scipy import linalg as cla
 
     batch = _batch(a)
@@ -113,10 +115,23 @@ def _raise_singular(func: str, a: Any) -> None:
         found = first_zero_diagonal(_diagonals(lu))
         if found is not None:
             raise singular(func, batch, i, found[1])
+    # The batched cuBLAS LU saw a zero pivot that cuSOLVER's getrf does not reproduce (another
+    # blocking can round differently): report what is known rather than invent an index.
+    raise LinAlgError(f"{func}: a is singular: cuBLAS/cuSOLVER found an exactly zero pivot")
 
 
-def _finite(x: Any) -> bool:
-    return bool(_cupy().isfinite(x).all())
+def _checked(func: str, a: Any, call: Any) -> Any:
+    """``call()`` (a CuPy LU-based routine on ``a``) with CuPy checking the getrf info words.
+    With the default ``linalg="ignore"`` a zero pivot is not reported, and checking the result
+    for inf is not enough: cuBLAS does not say what getriBatched (the batched inverse) writes
+    for a singular matrix."""
+    import cupyx
+
+    try:
+        with cupyx.errstate(linalg="raise"):  # CuPy raises numpy.linalg.LinAlgError
+            return call()
+    except np.linalg.LinAlgError:
+        _raise_singular(func, a)
 
 
 # -- solve, inv, det, slogdet ------------------------------------------------------------------
@@ -129,20 +144,14 @@ def solve(a: Any, b: Any) -> Any:
         return cupy.empty((*batch, *b.shape[-2:]), dtype=dtype)
     a = cupy.broadcast_to(a, (*batch, *a.shape[-2:])).astype(dtype, copy=False)
     b = cupy.broadcast_to(b, (*batch, *b.shape[-2:])).astype(dtype, copy=False)
-    x = cupy.linalg.solve(a, b)
-    if not _finite(x):  # inputs are finite: a zero pivot made the solution inf or NaN
-        _raise_singular("solve", a)
-    return x
+    return _checked("solve", a, lambda: cupy.linalg.solve(a, b))
 
 
 def inv(a: Any) -> Any:
     cupy = _cupy()
     if a.size == 0:
         return cupy.empty(a.shape, dtype=a.dtype)
-    x = cupy.linalg.inv(a)
-    if not _finite(x):
-        _raise_singular("inv", a)
-    return x
+    return _checked("inv", a, lambda: cupy.linalg.inv(a))
 
 
 def det(a: Any) -> Any:
@@ -174,8 +183,23 @@ def lu_factor(a: Any) -> tuple[Any, Any]:
     return _each(one, a)
 
 
+def _empty_lu(a: Any) -> tuple[Any, Any, Any]:
+    """(P, L, U) of empty matrices: P the identity (M, M) in the real dtype, L (M, 0), U (0, N).
+    cuSOLVER's getrf refuses M = 0 and cupyx's row swaps assert K > 0."""
+    cupy = _cupy()
+    m, n = a.shape[-2:]
+    k, batch = min(m, n), _batch(a)
+    real = np.empty(0, dtype=a.dtype).real.dtype
+    p = cupy.broadcast_to(cupy.eye(m, dtype=real), (*batch, m, m)).copy()
+    return (p, cupy.empty((*batch, m, k), dtype=a.dtype),
+            cupy.empty((*batch, k, n), dtype=a.dtype))
+
+
 def lu(a: Any) -> tuple[Any, Any, Any]:
     from cupyx.scipy import linalg as cla
+
+    if a.size == 0:
+        return _empty_lu(a)
 
     def one(_: int, m: Any) -> tuple[Any, Any, Any]:
         with warnings.catch_warnings():
@@ -201,7 +225,9 @@ def lu_solve(lu_: Any, piv: Any, b: Any, trans: int = 0) -> Any:
         if batch else piv
 
     def one(i: int, m: Any, rhs: Any) -> Any:
-        p = pivots[i] if batch else pivots
+        # cuSOLVER's getrs reads int32 pivots and cupyx hands it the array's own buffer:
+        # int64 pivots (any integer dtype is accepted) would be read as pairs of int32.
+        p = (pivots[i] if batch else pivots).astype(cupy.int32, copy=False)
         return cla.lu_solve((m.astype(dtype, copy=False), p), rhs.astype(dtype, copy=False),
                             trans=trans, check_finite=False)
 
@@ -209,6 +235,13 @@ def lu_solve(lu_: Any, piv: Any, b: Any, trans: int = 0) -> Any:
 
 
 # -- triangular and Cholesky -------------------------------------------------------------------
+
+def _empty_solution(a: Any, b: Any) -> Any:
+    """The empty solution of ``a x = b`` when either has no elements (cuBLAS trsm refuses a
+    leading dimension of 0)."""
+    batch = tuple(np.broadcast_shapes(_batch(a), _batch(b)))
+    return _cupy().empty((*batch, *b.shape[-2:]), dtype=np.result_type(a.dtype, b.dtype))
+
 
 def solve_triangular(a: Any, b: Any, lower: bool = False, trans: int = 0,
                      unit_diagonal: bool = False) -> Any:
@@ -218,6 +251,8 @@ def solve_triangular(a: Any, b: Any, lower: bool = False, trans: int = 0,
         found = first_zero_diagonal(_diagonals(a))
         if found is not None:
             raise singular_triangular("solve_triangular", _batch(a), *found)
+    if a.size == 0 or b.size == 0:
+        return _empty_solution(a, b)
     dtype = np.result_type(a.dtype, b.dtype)
 
     def one(_: int, m: Any, rhs: Any) -> Any:
@@ -269,6 +304,8 @@ def cho_solve(c: Any, b: Any, lower: bool = False) -> Any:
         found = first_zero_diagonal(_diagonals(c))
         if found is not None:
             raise singular_triangular("cho_solve", _batch(c), *found, name="c")
+    if c.size == 0 or b.size == 0:
+        return _empty_solution(c, b)
     dtype = np.result_type(c.dtype, b.dtype)
 
     def one(_: int, m: Any, rhs: Any) -> Any:
@@ -354,11 +391,13 @@ def gemm(a: Any, b: Any, c: Any = None, alpha: Any = 1, beta: Any = 0, trans_a: 
     """C = alpha*op(A)@op(B) + beta*C; into ``c`` in place when given (returns None then).
 
     Two matrices of one BLAS dtype accumulate through cuBLAS GEMM directly in ``c``
-    (``cupy.cublas.gemm``); stacks and mixed dtypes go through ``matmul``.
+    (``cupy.cublas.gemm``); stacks, mixed dtypes and empty operands (cuBLAS refuses a leading
+    dimension of 0) go through ``matmul``.
     """
     cupy = _cupy()
     if (c is not None and a.ndim == b.ndim == c.ndim == 2
             and a.dtype == b.dtype == c.dtype and c.dtype.char in "fdFD"
+            and a.size and b.size and c.size
             and (c.flags.c_contiguous or c.flags.f_contiguous)):
         from cupy import cublas
 
