@@ -132,6 +132,30 @@ def test_lstsq_matches_numpy(shape, b_shape):
     np.testing.assert_allclose(s.numpy(), rs)
 
 
+@pytest.mark.parametrize("rcond, expected_rank", [(None, 4), (-1.0, 4), (0.0, 4), (1e-12, 3),
+                                                 (0.5, 2), (1.0, 4), (2.0, 4)])
+def test_lstsq_cutoff_follows_lapack_on_every_backend(rcond, expected_rank):
+    """Singular values 3, 2, 1, 1e-13: the rank and solution NumPy (LAPACK gelsd) gives for
+    every rcond, including the out-of-range ones gelsd replaces by eps, on the CPU and in the
+    generic code (the example backend)."""
+    rng = np.random.default_rng(8)
+    u, _ = np.linalg.qr(rng.standard_normal((6, 4)))
+    v, _ = np.linalg.qr(rng.standard_normal((4, 4)))
+    a = u @ np.diag([3.0, 2.0, 1.0, 1e-13]) @ v.T
+    b = rng.standard_normal((6, 2))
+    rx, _, rrank, rs = np.linalg.lstsq(a, b, rcond=rcond)
+    assert rrank == expected_rank
+    devices = ["cpu"] + [d for d in nm.__array_namespace_info__().devices() if d.type == "strict"]
+    for device in devices:
+        x, _, rank, s = la.lstsq(nm.asarray(a, device=device), nm.asarray(b, device=device),
+                                 rcond=rcond)
+        assert int(rank.to("cpu").numpy()) == rrank, device
+        np.testing.assert_allclose(s.to("cpu").numpy(), rs, rtol=0, atol=1e-14)
+        # kept, 1 / 1e-13 amplifies rounding to about 1e-3 of the solution
+        rtol = 1e-2 if rrank == 4 else 1e-10
+        np.testing.assert_allclose(x.to("cpu").numpy(), rx, rtol=0, atol=rtol * np.abs(rx).max())
+
+
 def test_lstsq_rank_deficient_and_batched():
     rng = np.random.default_rng(5)
     a = rng.standard_normal((6, 2)) @ rng.standard_normal((2, 4))

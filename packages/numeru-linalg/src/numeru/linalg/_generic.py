@@ -333,7 +333,12 @@ def lstsq(xp: Any, a: Any, b: Any, rcond: float | None = None) -> tuple[Any, Any
     m, n = a.shape[-2:]
     u, s, vh = svd(xp, a, full_matrices=False)
     eps = float(np.finfo(np.float32 if s.dtype == xp.float32 else np.float64).eps)
-    cutoff_ratio = eps * max(m, n) if rcond is None or rcond < 0 else rcond
+    if rcond is None:
+        cutoff_ratio = eps * max(m, n)
+    elif rcond <= 0 or rcond >= 1:  # LAPACK's dlalsd (NumPy's lstsq) then uses eps itself
+        cutoff_ratio = eps
+    else:
+        cutoff_ratio = rcond
     cutoff = cutoff_ratio * xp.max(s, axis=-1, keepdims=True)
     keep = s > cutoff
     s_inv = xp.where(keep, 1 / xp.where(keep, s, xp.ones_like(s)), xp.zeros_like(s))

@@ -76,7 +76,8 @@ def lstsq(
     """Minimum-norm least-squares solution of ``a @ x = b`` (NumPy's ``lstsq``, LAPACK gelsd).
 
     ``(solution, residuals, rank, singular_values)``: singular values below
-    ``rcond * max(S)`` count as zero (``rcond=None`` uses ``eps * max(M, N)``); ``residuals``
+    ``rcond * max(S)`` count as zero (``rcond=None`` uses ``eps * max(M, N)``, and, as LAPACK,
+    ``rcond <= 0`` or ``rcond >= 1`` uses ``eps``); ``residuals``
     are the squared 2-norms of the columns of ``b - a @ x`` when every matrix has full rank
     and M > N, else empty. Stacks are accepted (rank and residuals gain the stack shape).
     """
