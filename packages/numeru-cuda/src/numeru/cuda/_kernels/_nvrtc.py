@@ -154,8 +154,14 @@ def _module(file_name: str, options: tuple[str, ...], device_id: int) -> Any:
     return cupy.RawModule(path=str(image_path(file_name, options, device.compute_capability)))
 
 
+@functools.cache
+def _function(file_name: str, name: str, options: tuple[str, ...], device_id: int) -> Any:
+    return _module(file_name, options, device_id).get_function(name)
+
+
 def kernel(file_name: str, name: str, options: tuple[str, ...] = ()) -> Any:
-    """Kernel ``name`` of ``file_name``, compiled with ``options`` for CuPy's current device."""
+    """Kernel ``name`` of ``file_name``, compiled with ``options`` for CuPy's current device
+    (looked up once per device: a launch costs no module or kernel lookup)."""
     import cupy
 
-    return _module(file_name, options, cupy.cuda.Device().id).get_function(name)
+    return _function(file_name, name, options, cupy.cuda.Device().id)
