@@ -129,3 +129,18 @@ def test_without_intercept(solver: str, data: str) -> None:
     ref = sk.LogisticRegression(**kwargs).fit(X, y)
     np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-6, atol=1e-8)
     np.testing.assert_array_equal(ours.intercept_, 0.0)
+
+
+@pytest.mark.parametrize("data", ["binary", "multi"])
+def test_balanced_class_weight_counts_sample_weights_as_sklearn(data: str) -> None:
+    # scikit-learn >= 1.6: "balanced" = sum(w) / (n_classes * weighted class counts)
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(60, 4))
+    y = np.array(["c", "a", "b"])[rng.integers(0, 3 if data == "multi" else 2, 60)]
+    sw = rng.uniform(0.1, 3.0, 60)
+    kw = dict(class_weight="balanced", tol=1e-10, max_iter=1000)
+    ours = LogisticRegression(**kw).fit(X, y, sample_weight=sw)
+    ref = sk.LogisticRegression(**kw).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-6)

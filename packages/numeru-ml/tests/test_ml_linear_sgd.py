@@ -156,3 +156,74 @@ def test_other_backend_tensors_in_and_out() -> None:
     assert pred.device == device
     np.testing.assert_allclose(pred.numpy(), SGDRegressor(random_state=0).fit(
         X_REG, Y_REG).predict(X_REG), rtol=1e-12)
+
+
+# -- review: class weights, partial_fit state, .nmr round trips ----------------------------------
+def _small_multiclass():
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(40, 3))
+    y = np.array(["p", "q", "r"])[rng.integers(0, 3, 40)]
+    return X, y, rng.uniform(0.2, 2.0, 40)
+
+
+def test_multiclass_class_weight_weighs_only_the_positive_class_as_sklearn() -> None:
+    # scikit-learn's one-vs-all gives class k's samples class_weight[k] and every other
+    # sample weight 1 (not its own class's weight).
+    X, y, sw = _small_multiclass()
+    for class_weight in ("balanced", {"p": 3.0, "r": 0.5}):
+        kw = dict(shuffle=False, max_iter=5, tol=None, class_weight=class_weight)
+        ours = SGDClassifier(**kw).fit(X, y, sample_weight=sw)
+        ref = sk.SGDClassifier(**kw).fit(X, y, sample_weight=sw)
+        np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=1e-10, atol=1e-10)
+
+
+def test_partial_fit_rejects_balanced_class_weight() -> None:
+    X, y, _ = _small_multiclass()
+    with pytest.raises(ValueError, match="class_weight.*balanced"):
+        SGDClassifier(class_weight="balanced").partial_fit(X, y, classes=["p", "q", "r"])
+
+
+def test_partial_fit_l1_penalty_restarts_per_call_as_sklearn() -> None:
+    # scikit-learn's cumulative L1 penalty (u, q) starts from zero on every partial_fit call.
+    X, y, sw = _small_multiclass()
+    ours, ref = SGDClassifier(shuffle=False, penalty="l1"), sk.SGDClassifier(shuffle=False,
+                                                                               penalty="l1")
+    for _ in range(3):
+        for part in (slice(0, 15), slice(15, 40)):
+            ours.partial_fit(X[part], y[part], classes=["p", "q", "r"], sample_weight=sw[part])
+            ref.partial_fit(X[part], y[part], classes=["p", "q", "r"], sample_weight=sw[part])
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=1e-10, atol=1e-10)
+    assert ours.n_iter_ == ref.n_iter_ == 1
+    assert ours.t_ == ref.t_
+
+
+def test_partial_fit_after_fit_continues_as_sklearn() -> None:
+    X, y, _ = _small_multiclass()
+    for ours, ref, target in ((SGDClassifier(shuffle=False), sk.SGDClassifier(shuffle=False), y),
+                              (SGDRegressor(shuffle=False), sk.SGDRegressor(shuffle=False),
+                               X @ [1.0, -1.0, 2.0])):
+        ours.fit(X, target).partial_fit(X, target)
+        ref.fit(X, target).partial_fit(X, target)
+        np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-10, atol=1e-12)
+        assert ours.t_ == ref.t_
+
+
+@pytest.mark.parametrize("params", [{"average": True, "shuffle": False},
+                                    {"average": 5, "random_state": 3},
+                                    {"penalty": "elasticnet", "random_state": 1}])
+def test_nmr_round_trip_continues_partial_fit_exactly(tmp_path, params) -> None:
+    # the saved coef_ of an averaging model is the average; the loaded model must continue
+    # from the plain weights and the same shuffling stream, as the original does.
+    X, y, sw = _small_multiclass()
+    a = SGDClassifier(**params)
+    a.partial_fit(X, y, classes=["p", "q", "r"], sample_weight=sw)
+    nm.save(a, tmp_path / "sgd.nmr")
+    b = nm.load(tmp_path / "sgd.nmr")
+    for model in (a, b):
+        model.partial_fit(X[:25], y[:25])
+        model.partial_fit(X, y, sample_weight=sw)
+    np.testing.assert_array_equal(b.coef_, a.coef_)
+    np.testing.assert_array_equal(b.intercept_, a.intercept_)
+    np.testing.assert_array_equal(b.decision_function(X), a.decision_function(X))

@@ -165,3 +165,24 @@ def test_neighbors_save_and_load(tmp_path, data):
         nm.save(model, tmp_path / "m.nmr")
         loaded = nm.load(tmp_path / "m.nmr")
         np.testing.assert_array_equal(loaded.predict(Q), model.predict(Q))
+
+
+def test_radius_queries_without_X_exclude_the_point_itself():
+    # X=None: the training points are the queries and none is its own neighbour (sklearn)
+    X = np.array([[0.0, 0.0], [0.0, 0.1], [3.0, 0.0], [1.0, 1.0], [2.0, 2.0]])
+    y = np.array([0, 1, 1, 0, 1])
+    ours, ref = NearestNeighbors().fit(X), skn.NearestNeighbors().fit(X)
+    got = ours.radius_neighbors(radius=1.5, return_distance=False)
+    want = ref.radius_neighbors(radius=1.5, return_distance=False)
+    assert [sorted(a.tolist()) for a in got] == [sorted(a.tolist()) for a in want]
+    np.testing.assert_array_equal(ours.radius_neighbors_graph(radius=1.5, mode="distance")
+                                  .toarray(), ref.radius_neighbors_graph(radius=1.5,
+                                                                         mode="distance")
+                                  .toarray())
+    clf = RadiusNeighborsClassifier(1.5, outlier_label=1).fit(X, y)
+    ref_clf = skn.RadiusNeighborsClassifier(1.5, outlier_label=1).fit(X, y)
+    np.testing.assert_array_equal(clf.predict(None), ref_clf.predict(None))
+    with pytest.warns(UserWarning):
+        reg = RadiusNeighborsRegressor(1.5).fit(X, np.arange(5.0)).predict(None)
+    ref_reg = skn.RadiusNeighborsRegressor(1.5).fit(X, np.arange(5.0)).predict(None)
+    np.testing.assert_allclose(reg, ref_reg, equal_nan=True)

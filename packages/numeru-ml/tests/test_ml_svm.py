@@ -227,3 +227,31 @@ def test_svm_models_save_and_load(tmp_path):
         loaded = nm.load(path)
         np.testing.assert_array_equal(loaded.predict(X[:, 1:]), model.predict(X[:, 1:]))
     assert nm.build({"model": "svc", "params": {"C": 3.0}}).C == 3.0
+
+
+# -- review: class weights with sample weights, coef_ of a linear kernel --------------------------
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_linear_svc_balanced_class_weight_counts_sample_weights(n_classes):
+    # scikit-learn >= 1.6 passes sample_weight to compute_class_weight("balanced") in LinearSVC
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4))
+    y = np.array(["c", "a", "b"])[rng.integers(0, n_classes, 60)]
+    sw = rng.uniform(0.1, 3.0, 60)
+    kw = dict(class_weight="balanced", tol=1e-8, max_iter=100000)
+    ours = LinearSVC(**kw).fit(X, y, sample_weight=sw)
+    ref = sk_svm.LinearSVC(**kw).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-5)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=1e-5)
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_svc_linear_kernel_coef_matches_sklearn(n_classes):
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(60, 3))
+    y = np.array(["d", "b", "a", "c"])[rng.integers(0, n_classes, 60)]
+    ours, ref = SVC(kernel="linear").fit(X, y), sk_svm.SVC(kernel="linear").fit(X, y)
+    assert ours.coef_.shape == ref.coef_.shape == (n_classes * (n_classes - 1) // 2, 3)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-8)
+    svr, ref_svr = SVR(kernel="linear").fit(X, X[:, 0]), sk_svm.SVR(kernel="linear").fit(X, X[:, 0])
+    np.testing.assert_allclose(svr.coef_, ref_svr.coef_, atol=1e-8)
+    assert not hasattr(SVC().fit(X, y), "coef_")  # only a linear kernel has one, as sklearn

@@ -37,16 +37,23 @@ def encode_labels(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return classes, y_enc.reshape(-1).astype(np.int64)
 
 
-def class_weights(class_weight: Any, classes: np.ndarray, y_enc: np.ndarray) -> np.ndarray:
-    """Per-class weights from None, "balanced" or a {label: weight} dict (scikit-learn's rule)."""
+def class_weights(class_weight: Any, classes: np.ndarray, y_enc: np.ndarray,
+                  sample_weight: np.ndarray | None = None) -> np.ndarray:
+    """Per-class weights from None, "balanced" or a {label: weight} dict (scikit-learn's rule).
+
+    ``"balanced"`` is ``total / (n_classes * count)``; with ``sample_weight`` the counts and
+    the total are weighted (scikit-learn's ``compute_class_weight(..., sample_weight=...)``,
+    which LogisticRegression and LinearSVC use; SVC and SGDClassifier count samples).
+    """
     n_classes = classes.size
     if class_weight is None:
         return np.ones(n_classes)
     if isinstance(class_weight, str):
         if class_weight != "balanced":
             raise expected("class_weight", 'None, "balanced" or a dict', class_weight)
-        counts = np.bincount(y_enc, minlength=n_classes)
-        return y_enc.size / (n_classes * counts.astype(np.float64))
+        weights = None if sample_weight is None else np.asarray(sample_weight, np.float64)
+        counts = np.bincount(y_enc, weights=weights, minlength=n_classes).astype(np.float64)
+        return counts.sum() / (n_classes * counts)
     if isinstance(class_weight, dict):
         weights = np.ones(n_classes)
         for label, value in class_weight.items():

@@ -83,7 +83,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         Y_host = (y_enc[:, None] == (np.arange(K) if K > 1 else np.array([1]))[None, :])
         Y = _to_backend(Xb, Y_host.astype(np.float64))
         sw = check_sample_weight(sample_weight, Xb.shape[0], like=Xb)
-        cw = class_weights(self.class_weight, classes, y_enc)
+        cw = class_weights(self.class_weight, classes, y_enc, to_numpy(sw))
         if self.class_weight is not None:
             sw = sw * _to_backend(Xb, cw[y_enc].astype(np.float64))
         S = float(xp.sum(sw))

@@ -9,6 +9,7 @@ reproducible for a seed but not identical to scikit-learn's (a different random 
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 from typing import Any
@@ -102,7 +103,14 @@ class _BaseSGD(BaseEstimator):
 
     def _run(self, slot: dict[str, Any], X: np.ndarray, y: np.ndarray, sw: np.ndarray,
              max_iter: int, tol: float, early_stopping: bool, rng: np.random.Generator) -> int:
-        """Run the kernel on one binary/regression problem whose state lives in ``slot``."""
+        """Run the kernel on one binary/regression problem whose state lives in ``slot``.
+
+        The cumulative L1 penalty (``u`` and ``q``) starts from zero on every call, as in
+        scikit-learn's ``_plain_sgd``: each ``partial_fit`` call starts a fresh accumulator
+        (which also makes a model loaded from .nmr continue exactly as the saved one).
+        """
+        slot["q"][:] = 0.0
+        slot["state"][1] = 0.0
         if early_stopping:
             n = X.shape[0]
             order = rng.permutation(n)
@@ -144,10 +152,45 @@ class _BaseSGD(BaseEstimator):
         self.t_ = float(slots[0]["state"][0])
         self._slots = slots
 
+    # .nmr: besides coef_/intercept_ (the averaged weights when averaging), save the solver
+    # state (plain weights, running averages, t, eta, averaging count) and the shuffling
+    # generator, so that a loaded model continues ``partial_fit`` exactly as the saved one.
+    def _nmr_state(self) -> dict[str, Any]:
+        state = super()._nmr_state()
+        slots = getattr(self, "_slots", None)
+        if slots is not None:
+            rng = getattr(self, "_rng", None)
+            state["fitted"] = {**state["fitted"], "solver_state_": {
+                "w": np.stack([s["w"] for s in slots]),
+                "b": np.array([s["b"][0] for s in slots]),
+                "avg_w": np.stack([s["avg_w"] for s in slots]),
+                "avg_b": np.array([s["avg_b"][0] for s in slots]),
+                "state": np.stack([s["state"] for s in slots]),
+                "rng": "" if rng is None else json.dumps(rng.bit_generator.state)}}
+        return state
+
+    @classmethod
+    def _nmr_from_state(cls, state: dict[str, Any]) -> BaseEstimator:
+        model = super()._nmr_from_state(state)
+        saved = model.__dict__.pop("solver_state_", None)
+        if saved is not None:
+            W = np.asarray(to_numpy(saved["w"]), np.float64)
+            model._slots = [{"w": W[k].copy(),
+                             "b": np.array([float(to_numpy(saved["b"])[k])]),
+                             "avg_w": np.array(to_numpy(saved["avg_w"])[k], np.float64),
+                             "avg_b": np.array([float(to_numpy(saved["avg_b"])[k])]),
+                             "q": np.zeros(W.shape[1]),
+                             "state": np.array(to_numpy(saved["state"])[k], np.float64)}
+                            for k in range(W.shape[0])]
+            model._rng = generator(model.random_state)
+            if saved["rng"]:
+                model._rng.bit_generator.state = json.loads(saved["rng"])
+        return model
+
     def _restore_slots(self) -> None:
-        """Rebuild the solver state of a model loaded from .nmr (coef_, intercept_, t_), so that
-        ``partial_fit`` continues where the saved model stopped (the L1 accumulator and the
-        running average restart)."""
+        """Rebuild the solver state of a model whose coef_ / intercept_ were set by hand (or
+        loaded from an older .nmr without the solver state), so that ``partial_fit`` continues
+        from them (the running average restarts)."""
         if hasattr(self, "_slots") or not hasattr(self, "coef_"):
             return
         W = np.atleast_2d(np.asarray(to_numpy(self.coef_), dtype=np.float64))
@@ -163,6 +206,14 @@ class _BaseSGD(BaseEstimator):
             warnings.warn(f"{type(self).__name__}: max_iter={max_iter} epochs reached before "
                           f"the stopping criterion (tol={self.tol}); increase max_iter",
                           ConvergenceWarning, stacklevel=3)
+
+
+def _count_samples_as_sklearn(slots: list[dict[str, Any]], n_iter: int, n_samples: int) -> None:
+    """scikit-learn's ``t_`` after ``fit``: 1 + n_iter_ * n_samples for every binary problem
+    (n_iter_ is the most epochs any of them ran, validation samples count too). A later
+    ``partial_fit`` starts every problem's learning-rate schedule from it."""
+    for slot in slots:
+        slot["state"][0] = 1.0 + n_iter * n_samples
 
 
 def _host_data(model: Any, X: Any, y: Any, sample_weight: Any, reset: bool,
@@ -212,8 +263,10 @@ class SGDRegressor(RegressorMixin, _BaseSGD):
         rng = generator(self.random_state)
         self.n_iter_ = self._run(slot, Xh, yh, sw, int(self.max_iter), tol,
                                  check_bool("early_stopping", self.early_stopping), rng)
+        _count_samples_as_sklearn([slot], self.n_iter_, Xh.shape[0])
         self._warn_if_unconverged(self.n_iter_, int(self.max_iter))
         self._publish([slot], X, like_2d=False)
+        self._rng = rng  # partial_fit after fit continues this stream
         return self
 
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> SGDRegressor:
@@ -227,7 +280,7 @@ class SGDRegressor(RegressorMixin, _BaseSGD):
             self._rng = generator(self.random_state)
         self._run(self._slots[0], Xh, np.asarray(yh, dtype=np.float64).ravel(), sw, 1,
                   -np.inf, False, self._rng)
-        self.n_iter_ = getattr(self, "n_iter_", 0) + 1
+        self.n_iter_ = 1  # the epochs of this call, as scikit-learn
         self._publish(self._slots, X, like_2d=False)
         return self
 
@@ -266,9 +319,16 @@ class SGDClassifier(ClassifierMixin, _BaseSGD):
             return [np.where(y == classes[1], 1.0, -1.0)]
         return [np.where(y == c, 1.0, -1.0) for c in classes]
 
-    def _weights(self, y: np.ndarray, sw: np.ndarray) -> np.ndarray:
+    def _weights(self, y: np.ndarray, sw: np.ndarray) -> list[np.ndarray]:
+        """The sample weights of each binary problem (as ``_problems``), times the class
+        weights as scikit-learn applies them: for two classes each sample gets its class's
+        weight; one-vs-all gives the positive class its weight and the rest weight 1."""
         index = np.searchsorted(self.classes_, y)
-        return sw * class_weights(self.class_weight, self.classes_, index)[index]
+        with np.errstate(divide="ignore"):  # a class absent from a partial_fit batch
+            cw = class_weights(self.class_weight, self.classes_, index)
+        if self.classes_.size == 2:
+            return [sw * cw[index]]
+        return [sw * np.where(index == k, cw[k], 1.0) for k in range(self.classes_.size)]
 
     def fit(self, X: Any, y: Any, coef_init: Any = None, intercept_init: Any = None,
             sample_weight: Any = None) -> SGDClassifier:
@@ -293,11 +353,13 @@ class SGDClassifier(ClassifierMixin, _BaseSGD):
         tol = -np.inf if self.tol is None else float(self.tol)
         rng = generator(self.random_state)
         early = check_bool("early_stopping", self.early_stopping)
-        n_iters = [self._run(s, Xh, t, weights, int(self.max_iter), tol, early, rng)
-                   for s, t in zip(slots, problems, strict=True)]
+        n_iters = [self._run(s, Xh, t, w, int(self.max_iter), tol, early, rng)
+                   for s, t, w in zip(slots, problems, weights, strict=True)]
         self.n_iter_ = max(n_iters)
+        _count_samples_as_sklearn(slots, self.n_iter_, Xh.shape[0])
         self._warn_if_unconverged(self.n_iter_, int(self.max_iter))
         self._publish(slots, X, like_2d=True)
+        self._rng = rng  # partial_fit after fit continues this stream
         return self
 
     def partial_fit(self, X: Any, y: Any, classes: Any = None,
@@ -306,6 +368,10 @@ class SGDClassifier(ClassifierMixin, _BaseSGD):
         self._check_params()
         self._restore_slots()
         first = not hasattr(self, "_slots")
+        if first and isinstance(self.class_weight, str) and self.class_weight == "balanced":
+            raise expected("class_weight", "None or a dict for partial_fit ('balanced' needs "
+                           "the class frequencies of the whole training set: pass them as a "
+                           "dict)", self.class_weight)
         Xh, yh, sw = _host_data(self, X, y, sample_weight, first, False)
         if first:
             if classes is None:
@@ -319,9 +385,10 @@ class SGDClassifier(ClassifierMixin, _BaseSGD):
         if unknown.size:
             raise expected("y", f"labels among {self.classes_.tolist()}", unknown.tolist())
         weights = self._weights(yh, sw)
-        for s, t in zip(self._slots, self._problems(yh, self.classes_), strict=True):
-            self._run(s, Xh, t, weights, 1, -np.inf, False, self._rng)
-        self.n_iter_ = getattr(self, "n_iter_", 0) + 1
+        for s, t, w in zip(self._slots, self._problems(yh, self.classes_), weights,
+                           strict=True):
+            self._run(s, Xh, t, w, 1, -np.inf, False, self._rng)
+        self.n_iter_ = 1  # the epochs of this call, as scikit-learn
         self._publish(self._slots, X, like_2d=True)
         return self
 

@@ -165,6 +165,14 @@ class NeighborsBase(BaseEstimator):
                 Xf, Q = self._normalised(xp, Xf), self._normalised(xp, Q)
             offsets, ind, rd = _brute.radius(xp, Xf, Q, r_red, code, p, cosine)
         dist = rd if cosine else reduced_to_distance(code, p, rd)
+        if X is None:
+            # The training points are the queries: a point is not its own neighbour (as
+            # scikit-learn; duplicates of it still are).
+            rows = np.repeat(np.arange(offsets.size - 1), np.diff(offsets))
+            keep = ind != rows
+            offsets = np.concatenate([[0], np.cumsum(np.bincount(
+                rows[keep], minlength=offsets.size - 1))]).astype(np.int64)
+            ind, dist = ind[keep], dist[keep]
         # Order each row by (distance, index): the documented tie rule.
         for q in range(offsets.size - 1):
             s, e = offsets[q], offsets[q + 1]

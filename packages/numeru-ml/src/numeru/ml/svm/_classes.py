@@ -119,6 +119,27 @@ class _BaseSVM(BaseEstimator):
         Xv, _ = validate_data(self, X, reset=False, dtype="float")
         return Xv
 
+    @property
+    def coef_(self):
+        """Primal weights of a linear kernel, as scikit-learn: ``dual_coef_ @ support_vectors_``
+        for one problem (binary SVC, SVR), one row per class pair (one-vs-one order) else."""
+        if self.kernel != "linear":
+            raise AttributeError(f"coef_: expected kernel='linear' (only a linear kernel has "
+                                 f"primal weights), got kernel={self.kernel!r}")
+        check_is_fitted(self)
+        dual, sv = self.dual_coef_, self.support_vectors_
+        if dual.shape[0] == 1:
+            return dual @ sv
+        # scikit-learn's _one_vs_one_coef: pair (i, j) uses the coefficients of class i's
+        # support vectors against j (row j - 1) and of class j's against i (row i).
+        starts = np.concatenate([[0], np.cumsum(self.n_support_)])
+        rows = []
+        for i in range(dual.shape[0] + 1):
+            for j in range(i + 1, dual.shape[0] + 1):
+                si, sj = slice(starts[i], starts[i + 1]), slice(starts[j], starts[j + 1])
+                rows.append(dual[j - 1, si] @ sv[si] + dual[i, sj] @ sv[sj])
+        return np.stack(rows)
+
 
 def _namespace(a):
     if isinstance(a, np.ndarray):

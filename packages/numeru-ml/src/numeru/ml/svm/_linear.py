@@ -95,7 +95,7 @@ class LinearSVC(ClassifierMixin, BaseEstimator):
                            error=ValidationError)
         sw = np.ones(X.shape[0]) if sample_weight is None else \
             np.asarray(to_host(check_sample_weight(sample_weight, X.shape[0])), np.float64)
-        weights = class_weights(self.class_weight, classes, y_enc)
+        weights = class_weights(self.class_weight, classes, y_enc, sw)
         bias = float(self.intercept_scaling) if self.fit_intercept else 0.0
         squared = self.loss == "squared_hinge"
         if self.dual is False and not squared:
