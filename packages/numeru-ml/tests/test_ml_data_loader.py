@@ -7,6 +7,7 @@ import pytest
 from sklearn import model_selection as skms
 
 import numeru.core as nm
+from numeru.core.errors import ValidationError
 from numeru.ml.data import (
     DataLoader,
     KFold,
@@ -128,6 +129,19 @@ def test_train_test_split_stratify_shuffle_false_and_tensors() -> None:
         np.testing.assert_array_equal(a, b)
     t_tr, t_te = train_test_split(nm.asarray(X), test_size=0.3, random_state=0)
     assert isinstance(t_tr, nm.Tensor) and t_te.shape == (7, 2)
+
+
+@pytest.mark.parametrize("sizes", [{"test_size": 2}, {"train_size": 2}])
+def test_stratified_sets_smaller_than_the_number_of_classes_are_refused(sizes) -> None:
+    x, y = np.arange(15), np.repeat([0, 1, 2], 5)
+    with pytest.raises(ValueError, match="greater or equal to the number of classes"):
+        skms.train_test_split(x, y, stratify=y, random_state=0, **sizes)
+    name = next(iter(sizes))
+    with pytest.raises(ValidationError, match=rf"{name}: expected a set of at least 3 samples"):
+        train_test_split(x, y, stratify=y, random_state=0, **sizes)
+    assert [len(part) for part in train_test_split(x, y, stratify=y, random_state=0,
+                                                   **{name: 3})][:2] == (
+        [3, 12] if name == "train_size" else [12, 3])
 
 
 def test_kfold_and_stratified_kfold_match_sklearn_without_shuffle() -> None:

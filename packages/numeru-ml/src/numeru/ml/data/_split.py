@@ -100,6 +100,10 @@ def _stratified_split(y: np.ndarray, n_train: int, n_test: int,
     counts = np.bincount(y_idx)
     if counts.min() < 2:
         raise expected("stratify", "at least 2 members in every class", int(counts.min()))
+    for name, size in (("test_size", n_test), ("train_size", n_train)):
+        if size < classes.size:  # a stratified set holds every class (scikit-learn's rule)
+            raise expected(name, f"a set of at least {classes.size} samples (one per class)",
+                           size)
     exact = counts * n_test / y.shape[0]
     per_class = np.floor(exact).astype(int)
     for k in np.argsort(-(exact - per_class), kind="stable")[: n_test - per_class.sum()]:
