@@ -79,6 +79,35 @@ def test_no_grad_and_enable_grad():
     assert dl.is_grad_enabled()
 
 
+def test_grad_mode_decorators_survive_recursion_and_bare_use():
+    """A decorated function calling itself restores grad mode on return, and ``@no_grad``
+    works without parentheses (as in PyTorch)."""
+
+    @dl.no_grad()
+    def countdown(n):
+        assert not dl.is_grad_enabled()
+        return 0 if n == 0 else countdown(n - 1) + 1
+
+    assert countdown(3) == 3
+    assert dl.is_grad_enabled()
+    shared = dl.no_grad()
+    with shared:
+        with shared:
+            assert not dl.is_grad_enabled()
+        assert not dl.is_grad_enabled()
+    assert dl.is_grad_enabled()
+
+    @dl.no_grad
+    def double(t):
+        return t * 2.0
+
+    x, _ = _pair()
+    y = double(x)
+    assert not y.requires_grad
+    np.testing.assert_allclose(y.numpy(), A * 2.0)
+    assert dl.is_grad_enabled()
+
+
 def test_detach_stops_gradients():
     x, xt = _pair()
     nm.sum(x * x.detach()).backward()
@@ -167,6 +196,26 @@ def test_setitem_makes_the_target_part_of_the_graph():
     nm.sum(nm.exp(buf)).backward()
     torch.exp(buft).sum().backward()
     np.testing.assert_allclose(v.grad.numpy(), vt.grad.numpy())
+
+
+def test_setitem_keeps_the_history_that_earlier_ops_read():
+    """Ops recorded before ``t[key] = value`` read the old ``t``: their gradient must not pass
+    through the setitem (PyTorch's graph edges point at the old history)."""
+    x, xt = _pair(np.array([1.0, 2.0, 3.0]))
+    c, ct = _pair(np.array(0.5))
+    w = np.array([1.0, 10.0, 100.0])
+
+    def run(x, c, mod, like):
+        y = x * 1.0
+        z = y * 2.0  # reads y before the write
+        y[0] = y[1] * 3.0 + c  # the value itself reads the old y
+        return mod.sum(z * like(w)) + mod.sum(y * y * like(w))
+
+    run(x, c, nm, nm.asarray).backward()
+    run(xt, ct, torch, torch.tensor).backward()
+    assert x.grad is not None and c.grad is not None
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy())
+    np.testing.assert_allclose(c.grad.numpy(), ct.grad.numpy())
 
 
 def test_in_place_update_of_leaf_is_not_recorded_and_non_leaf_in_place_raises():

@@ -58,6 +58,14 @@ LAYERS = {
                          (1, 4, 5, 5)),
     "conv2d_same": (lambda: nn.Conv2d(2, 3, 5, padding="same"),
                     lambda: tnn.Conv2d(2, 3, 5, padding="same"), (1, 2, 6, 6)),
+    # An even kernel pads one more on the right/bottom than on the left/top (PyTorch).
+    "conv2d_same_even": (lambda: nn.Conv2d(2, 3, (4, 3), padding="same", dilation=(1, 2)),
+                         lambda: tnn.Conv2d(2, 3, (4, 3), padding="same", dilation=(1, 2)),
+                         (1, 2, 6, 7)),
+    "conv2d_valid": (lambda: nn.Conv2d(2, 3, 3, padding="valid"),
+                     lambda: tnn.Conv2d(2, 3, 3, padding="valid"), (1, 2, 5, 5)),
+    "conv1d_same_even": (lambda: nn.Conv1d(2, 3, 4, padding="same"),
+                         lambda: tnn.Conv1d(2, 3, 4, padding="same"), (2, 2, 7)),
     "conv_transpose2d": (lambda: nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1,
                                                     output_padding=1, groups=2),
                          lambda: tnn.ConvTranspose2d(4, 6, 3, stride=2, padding=1,
@@ -77,6 +85,12 @@ LAYERS = {
                                                      count_include_pad=False), (2, 2, 7, 6)),
     "avg_pool2d_divisor": (lambda: nn.AvgPool2d(2, divisor_override=3),
                            lambda: tnn.AvgPool2d(2, divisor_override=3), (1, 2, 4, 4)),
+    "avg_pool2d_divisor_exclude": (lambda: nn.AvgPool2d(3, stride=2, padding=1,
+                                                        count_include_pad=False,
+                                                        divisor_override=2),
+                                   lambda: tnn.AvgPool2d(3, stride=2, padding=1,
+                                                         count_include_pad=False,
+                                                         divisor_override=2), (1, 2, 5, 5)),
     "adaptive_avg_pool2d": (lambda: nn.AdaptiveAvgPool2d((3, 2)),
                             lambda: tnn.AdaptiveAvgPool2d((3, 2)), (2, 3, 7, 5)),
     "adaptive_avg_pool2d_even": (lambda: nn.AdaptiveAvgPool2d(2),
@@ -106,6 +120,7 @@ LAYERS = {
 }
 
 
+@pytest.mark.filterwarnings("ignore:Using padding=.same. with even kernel")
 @pytest.mark.parametrize("name", sorted(LAYERS))
 def test_layer_matches_torch(name):
     make, make_torch, shape = LAYERS[name]
@@ -168,6 +183,11 @@ def test_unbatched_conv_and_pool_inputs():
                                tconv(torch.tensor(x)).detach().numpy(), atol=1e-12)
     np.testing.assert_allclose(nn.MaxPool2d(2)(nm.asarray(x)).numpy(),
                                tnn.MaxPool2d(2)(torch.tensor(x)).numpy())
+    up, tup = nn.ConvTranspose2d(2, 3, 2, stride=2).double(), tnn.ConvTranspose2d(2, 3, 2,
+                                                                              stride=2).double()
+    _copy_weights(up, tup)
+    np.testing.assert_allclose(up(nm.asarray(x)).numpy(), tup(torch.tensor(x)).detach().numpy(),
+                               atol=1e-12)
 
 
 def test_default_parameter_dtype_is_float32():
@@ -183,6 +203,14 @@ def test_layer_errors_name_the_argument():
         nn.Conv2d(3, 4, 3, groups=2)
     with pytest.raises(ValueError, match="input"):
         nn.Conv2d(3, 4, 3)(nm.zeros((1, 2, 5, 5), dtype=nm.float32))
+    with pytest.raises(ValueError, match="padding.*stride"):  # PyTorch refuses it too
+        nn.Conv2d(3, 4, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match="padding"):  # a window entirely in the padding
+        nn.AvgPool2d(2, padding=2)(nm.zeros((1, 1, 4, 4)))
+    with pytest.raises(ValueError, match="padding"):
+        nn.MaxPool2d(3, padding=2, dilation=2)(nm.zeros((1, 1, 6, 6)))
+    with pytest.raises(ValueError, match="padding"):
+        nn.functional.conv1d(nm.zeros((1, 3, 5)), nm.zeros((4, 3, 3)), padding="full")
     with pytest.raises(ValueError, match="p"):
         nn.Dropout(1.5)
     with pytest.raises(ValueError, match="input"):
@@ -222,6 +250,8 @@ def _t(*shape):
     ("softplus", lambda x: F.softplus(x, beta=2.0), lambda: (_t(3, 3),)),
     ("cross_entropy", lambda x: F.cross_entropy(x, nm.asarray(np.array([1, 0, 2])),
                                                 label_smoothing=0.1), lambda: (_t(3, 4),)),
+    ("bce", lambda x, t: F.binary_cross_entropy(F.sigmoid(x), t * t * 0.9),
+     lambda: (_t(2, 3), _t(2, 3))),
     ("bce_logits", lambda x: F.binary_cross_entropy_with_logits(
         x, nm.asarray(np.array([[0.0, 1.0], [1.0, 0.0]]))), lambda: (_t(2, 2),)),
 ])

@@ -113,6 +113,42 @@ def test_mse_gradient_reaches_the_target_too():
     np.testing.assert_allclose(bn.grad.numpy(), bt.grad.numpy(), rtol=1e-12)
 
 
+@pytest.mark.filterwarnings("ignore:divide by zero")  # the target's gradient at x = 0, 1
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_binary_cross_entropy_at_saturated_probabilities_matches_torch(dtype):
+    """Probabilities of exactly 0 or 1 (a saturated float32 sigmoid) give PyTorch's finite
+    gradient ``(x - t) / max(x (1 - x), 1e-12)``, not NaN, and no warning in the forward."""
+    x = np.array([[0.0, 1.0, 1e-30], [1.0, 0.0, 0.3], [0.5, 1 - 1e-7, 0.9]], dtype=dtype)
+    t = np.array([[1.0, 0.0, 1.0], [1.0, 0.0, 0.2], [0.0, 1.0, 0.5]], dtype=dtype)
+    w = np.array([0.5, 2.0, 1.0], dtype=dtype)
+    xn, xt = nm.asarray(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    tn, tt = nm.asarray(t, requires_grad=True), torch.tensor(t, requires_grad=True)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss = nn.functional.binary_cross_entropy(xn, tn, nm.asarray(w), reduction="sum")
+    loss_t = tnn.functional.binary_cross_entropy(xt, tt, torch.tensor(w), reduction="sum")
+    assert loss.dtype == x.dtype
+    np.testing.assert_allclose(loss.numpy(), loss_t.detach().numpy(), rtol=1e-6)
+    loss.backward()
+    loss_t.backward()
+    assert xn.grad.dtype == x.dtype
+    np.testing.assert_allclose(xn.grad.numpy(), xt.grad.numpy(), rtol=1e-5)
+    # The target's gradient is w (log(1 - x) - log(x)): compared where it is finite.
+    np.testing.assert_allclose(tn.grad.numpy()[2], tt.grad.numpy()[2], rtol=1e-5)
+
+
+def test_binary_cross_entropy_double_backward_matches_finite_differences():
+    import numeru.dl as dl
+
+    r = np.random.default_rng(8)
+    x = nm.asarray(r.standard_normal((2, 3)), requires_grad=True)
+    t = nm.asarray(r.uniform(0.1, 0.9, (2, 3)), requires_grad=True)
+    assert dl.gradgradcheck(lambda a, b: nn.functional.binary_cross_entropy(
+        nn.functional.sigmoid(a), b), (x, t))
+
+
 def test_cross_entropy_single_sample_without_batch_axis():
     x = LOGITS[0]
     ours = nn.functional.cross_entropy(nm.asarray(x), nm.asarray(np.array(2)))

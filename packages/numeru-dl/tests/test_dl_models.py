@@ -56,6 +56,21 @@ def test_whole_model_round_trips_through_nmr(tmp_path: Path):
     np.testing.assert_array_equal(model(x).numpy(), loaded(x).numpy())
 
 
+def test_float64_model_round_trips_through_nmr_without_losing_precision(tmp_path: Path):
+    """A model cast with ``.double()`` comes back in float64 with the same numbers (as a
+    pickled PyTorch model would), not rounded to the float32 defaults of its constructor."""
+    model = MLP(3, 2, hidden_sizes=(4,)).double()
+    model.layers[0].weight.data[...] += 1e-12  # not representable in float32
+    path = tmp_path / "mlp64.nmr"
+    nm.save(model, path)
+    loaded = nm.load(path)
+    for (k, a), b in zip(model.state_dict().items(), loaded.state_dict().values(), strict=True):
+        assert b.dtype == a.dtype, k
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    x = nm.asarray(np.random.default_rng(3).standard_normal((2, 3)))
+    np.testing.assert_array_equal(model(x).numpy(), loaded(x).numpy())
+
+
 def test_state_dict_round_trips_through_nmr(tmp_path: Path):
     model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
     path = tmp_path / "state.nmr"

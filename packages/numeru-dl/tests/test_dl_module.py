@@ -57,6 +57,18 @@ def test_shared_parameters_are_listed_once():
     assert len(list(model.parameters())) == 2
 
 
+def test_shared_submodule_state_dict_has_every_path_like_torch():
+    """A module reachable under two names is saved under both (torch.nn's state_dict), so
+    a PyTorch state dict of the same structure loads with strict=True."""
+    shared, shared_t = nn.Linear(2, 2), torch.nn.Linear(2, 2)
+    ours = nn.Sequential(OrderedDict(a=shared, b=nn.ReLU(), c=shared))
+    theirs = torch.nn.Sequential(OrderedDict(a=shared_t, b=torch.nn.ReLU(), c=shared_t))
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    state = {k: v.numpy() for k, v in theirs.state_dict().items()}
+    assert ours.load_state_dict(state) == ([], [])
+    np.testing.assert_allclose(ours.c.weight.numpy(), state["c.weight"])
+
+
 def test_load_state_dict_from_torch_and_strictness():
     theirs = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.BatchNorm1d(3))
     ours = nn.Sequential(nn.Linear(4, 3), nn.BatchNorm1d(3))

@@ -43,7 +43,14 @@ class _Configured(nn.Module):
             if isinstance(value, list):
                 params[key] = tuple(value)
         model = cls(**params)
-        model.load_state_dict(state.get("state_dict", {}))
+        saved = state.get("state_dict", {})
+        # The constructor makes float32 parameters; a model saved after .double() (or any
+        # per-tensor cast) must come back in the saved dtypes, not rounded into float32.
+        for key, target in model.state_dict(keep_vars=True).items():
+            dtype = getattr(saved.get(key), "dtype", None)
+            if dtype is not None and dtype != target.dtype and target.dtype.kind in "fc":
+                target.data = target.to(None, dtype).data
+        model.load_state_dict(saved)
         return model
 
 

@@ -51,8 +51,7 @@ def _count_consumers(roots: list[Node]) -> dict[int, int]:
             raise AutogradError(
                 f"trying to differentiate through {node!r} a second time, but its graph was "
                 "freed by an earlier backward; pass retain_graph=True to the first call")
-        for t, need in zip(node.inputs, node.needs, strict=True):
-            parent = t.grad_fn
+        for need, parent in zip(node.needs, node.parents, strict=True):
             if not need or parent is None:
                 continue
             key = id(parent)
@@ -149,10 +148,10 @@ def run_backward(outputs: list[Tensor], seeds: list[Tensor], *, retain_graph: bo
             grads = _input_grads(node, node.rule(node, grad)) if any(node.needs) else ()
             delivered: list[int] = []
             grads = grads or [None] * len(node.inputs)
-            for t, need, g in zip(node.inputs, node.needs, grads, strict=False):
+            for t, need, parent, g in zip(node.inputs, node.needs, node.parents, grads,
+                                          strict=False):
                 if not need:
                     continue
-                parent = t.grad_fn
                 if g is not None:
                     g = _fit(g, t, node)
                     if id(g) in delivered:  # one tensor sent to two inputs (add: g and g)
@@ -187,8 +186,7 @@ def run_backward(outputs: list[Tensor], seeds: list[Tensor], *, retain_graph: bo
 
 
 def _skip(node: Node, consumers: dict[int, int], ready: list[Node]) -> None:
-    for t, need in zip(node.inputs, node.needs, strict=True):
-        parent = t.grad_fn
+    for need, parent in zip(node.needs, node.parents, strict=True):
         if need and parent is not None:
             consumers[id(parent)] -= 1
             if consumers[id(parent)] == 0:

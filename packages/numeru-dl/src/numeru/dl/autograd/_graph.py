@@ -39,8 +39,8 @@ def flatten_tensors(args: tuple[Any, ...]) -> list[Tensor]:
 class Node:
     """How one tensor was computed: op name, arguments, and where its gradient goes."""
 
-    __slots__ = ("name", "rule", "args", "params", "inputs", "needs", "index", "_output",
-                 "_output_data", "hooks", "retain", "released", "__weakref__")
+    __slots__ = ("name", "rule", "args", "params", "inputs", "needs", "parents", "index",
+                 "_output", "_output_data", "hooks", "retain", "released", "__weakref__")
 
     def __init__(self, name: str, rule: Any, args: tuple[Any, ...], params: dict[str, Any],
                  inputs: list[Tensor], output: Tensor, index: int | None) -> None:
@@ -50,6 +50,9 @@ class Node:
         self.params = params
         self.inputs = inputs
         self.needs = [t.requires_grad for t in inputs]
+        # The inputs' histories as they are now: a later ``t[key] = v`` (or ``out=t``) gives
+        # ``t`` a new grad_fn, but this op read the old value, so its gradient goes there.
+        self.parents = [t.grad_fn for t in inputs]
         self.index = index
         # A weak reference: a strong one would make output -> node -> output a cycle that
         # keeps large activations alive until the garbage collector runs.
@@ -78,6 +81,7 @@ class Node:
         self.released = True
         self.args = ()
         self.inputs = []
+        self.parents = []
         self._output_data = None
 
     def __repr__(self) -> str:

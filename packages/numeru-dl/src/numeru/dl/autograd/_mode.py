@@ -25,13 +25,30 @@ def _set(enabled: bool) -> bool:
 
 
 class _GradMode(contextlib.ContextDecorator):
+    """Usable as ``with no_grad():``, ``@no_grad()`` and bare ``@no_grad`` (PyTorch's forms).
+
+    Each ``with`` pushes the previous mode on a stack, and each call of a decorated function
+    uses a fresh instance, so recursion, nesting and threads restore the right mode.
+    """
+
     enabled = True
+    _previous: list[bool]
+
+    def __new__(cls, func: Any = None) -> Any:
+        self = super().__new__(cls)
+        self._previous = []
+        if callable(func):  # bare @no_grad: decorate directly
+            return self(func)
+        return self
+
+    def _recreate_cm(self) -> _GradMode:
+        return type(self)()
 
     def __enter__(self) -> None:
-        self._previous = _set(self.enabled)
+        self._previous.append(_set(self.enabled))
 
     def __exit__(self, *exc: Any) -> None:
-        _set(self._previous)
+        _set(self._previous.pop())
 
 
 class no_grad(_GradMode):

@@ -107,18 +107,31 @@ def _tuple(value: Any, n: int, name: str) -> tuple[int, ...]:
     raise expected(name, f"an int or a tuple of {n} ints", value)
 
 
+def _padding(padding: Any, kernel: tuple[int, ...], stride: Any, dilation: Any) -> Any:
+    """An int or tuple as a tuple; 'same' and 'valid' are kept as strings (as PyTorch keeps
+    them) after the same checks the functional form makes."""
+    n = len(kernel)
+    if isinstance(padding, str):
+        F._layers.string_padding(padding, kernel, _tuple(stride, n, "stride"),
+                         _tuple(dilation, n, "dilation"))
+        return padding
+    return _tuple(padding, n, "padding")
+
+
 class Conv1d(_ConvNd):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
                  device: Any = None, dtype: Any = None) -> None:
-        super().__init__(in_channels, out_channels, _tuple(kernel_size, 1, "kernel_size"),
-                         _tuple(stride, 1, "stride"), _tuple(padding, 1, "padding"),
+        kernel = _tuple(kernel_size, 1, "kernel_size")
+        super().__init__(in_channels, out_channels, kernel, _tuple(stride, 1, "stride"),
+                         _padding(padding, kernel, stride, dilation),
                          _tuple(dilation, 1, "dilation"), groups, bias, False, (0,),
                          device, dtype)
 
     def forward(self, x: Any) -> Tensor:
-        return F.conv1d(x, self.weight, self.bias, self.stride[0], self.padding[0],
-                        self.dilation[0], self.groups)
+        padding = self.padding if isinstance(self.padding, str) else self.padding[0]
+        return F.conv1d(x, self.weight, self.bias, self.stride[0], padding, self.dilation[0],
+                        self.groups)
 
 
 class Conv2d(_ConvNd):
@@ -126,14 +139,10 @@ class Conv2d(_ConvNd):
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
                  device: Any = None, dtype: Any = None) -> None:
         kernel = _tuple(kernel_size, 2, "kernel_size")
-        if padding == "same":
-            dilations = _tuple(dilation, 2, "dilation")
-            padding = tuple((d * (k - 1)) // 2 for d, k in zip(dilations, kernel, strict=True))
-        elif padding == "valid":
-            padding = 0
         super().__init__(in_channels, out_channels, kernel, _tuple(stride, 2, "stride"),
-                         _tuple(padding, 2, "padding"), _tuple(dilation, 2, "dilation"),
-                         groups, bias, False, (0, 0), device, dtype)
+                         _padding(padding, kernel, stride, dilation),
+                         _tuple(dilation, 2, "dilation"), groups, bias, False, (0, 0), device,
+                         dtype)
 
     def forward(self, x: Any) -> Tensor:
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,

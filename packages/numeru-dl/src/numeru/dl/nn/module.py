@@ -258,7 +258,9 @@ class Module:
                    keep_vars: bool = False) -> dict[str, Tensor]:
         """Every parameter and persistent buffer by dotted name (detached, shared memory)."""
         out: dict[str, Tensor] = {} if destination is None else destination
-        for mod_prefix, module in self.named_modules(prefix=prefix.rstrip(".")):
+        # Every path, a module shared under two names included (as torch.nn saves it).
+        for mod_prefix, module in self.named_modules(prefix=prefix.rstrip("."),
+                                                     remove_duplicate=False):
             base = f"{mod_prefix}." if mod_prefix else ""
             for name, p in module._parameters.items():
                 if p is not None:

@@ -100,7 +100,27 @@ def _cross_entropy_backward(xp: Any, x: Any, target: Any, weight: Any, g: Any, *
     return e
 
 
+def clamped_log(xp: Any, x: Any) -> Any:
+    """``max(log x, -100)`` for ``x`` in [0, 1], without evaluating ``log(0)``."""
+    positive = x > 0
+    logs = xp.log(xp.where(positive, x, xp.ones_like(x)))
+    return xp.where(positive, xp.maximum(logs, -100.0), xp.full_like(x, -100.0))
+
+
+def clamped_log1m(xp: Any, x: Any) -> Any:
+    """``max(log(1 - x), -100)`` for ``x`` in [0, 1], without evaluating ``log(0)``."""
+    below = x < 1
+    logs = xp.log1p(-xp.where(below, x, xp.zeros_like(x)))
+    return xp.where(below, xp.maximum(logs, -100.0), xp.full_like(x, -100.0))
+
+
+def _binary_cross_entropy(xp: Any, x: Any, target: Any) -> Any:
+    """PyTorch's elementwise BCE of probabilities: each log clamped at -100."""
+    return -(target * clamped_log(xp, x) + (1.0 - target) * clamped_log1m(xp, x))
+
+
 CROSS_ENTROPY = dispatch.op("cross_entropy", _cross_entropy)
+BINARY_CROSS_ENTROPY = dispatch.op("binary_cross_entropy", _binary_cross_entropy)
 CROSS_ENTROPY_BACKWARD = dispatch.op("cross_entropy_backward", _cross_entropy_backward)
 
 
@@ -118,3 +138,9 @@ def cross_entropy_backward(x: Tensor, target: Tensor, weight: Tensor | None, g: 
     return dispatch.apply(CROSS_ENTROPY_BACKWARD, (x, target, weight, g),
                           {"ignore_index": ignore_index, "reduction": reduction,
                            "label_smoothing": label_smoothing})
+
+
+def binary_cross_entropy(x: Tensor, target: Tensor) -> Tensor:
+    """Elementwise ``-(t log x + (1 - t) log(1 - x))`` with PyTorch's clamps; its gradient in
+    ``x`` is PyTorch's ``(x - t) / max(x (1 - x), 1e-12)``, finite at x = 0 and x = 1."""
+    return dispatch.apply(BINARY_CROSS_ENTROPY, (x, target))

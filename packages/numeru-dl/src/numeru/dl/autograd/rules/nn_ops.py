@@ -83,6 +83,18 @@ def _cross_entropy_backward(node: Any, gg: Tensor) -> tuple[Any, None, None, Any
     return gx, None, None, gg_g
 
 
+def _binary_cross_entropy(node: Any, g: Tensor) -> tuple[Any, Any]:
+    """PyTorch's: ``(x - t) / max(x (1 - x), 1e-12)`` for the input (finite where a clamped
+    log has no slope: saturated probabilities), ``log(1 - x) - log(x)`` for the target."""
+    x, t = node.args
+    gx = gt = None
+    if need(node, 0):
+        gx = g * (x - t) / nm.maximum(x * (1.0 - x), 1e-12)
+    if need(node, 1):
+        gt = g * (nm.log1p(-x) - nm.log(x))
+    return gx, gt
+
+
 def _geometry(params: dict[str, Any]) -> dict[str, Any]:
     return {k: params[k] for k in ("stride", "padding", "dilation", "groups")}
 
@@ -142,6 +154,7 @@ RULES: dict[str, Any] = {
     "softmax": _softmax,
     "cross_entropy": _cross_entropy,
     "cross_entropy_backward": _cross_entropy_backward,
+    "binary_cross_entropy": _binary_cross_entropy,
     "conv2d": _conv2d,
     "conv2d_input_grad": _conv2d_input_grad,
     "conv2d_weight_grad": _conv2d_weight_grad,

@@ -42,6 +42,25 @@ def _check_groups(x: Tensor, weight: Tensor, groups: int, transposed: bool) -> N
                          f"{weight.shape} and groups={groups}, got input of shape {x.shape}")
 
 
+def string_padding(padding: str, kernel: tuple[int, ...], stride: tuple[int, ...],
+                   dilation: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """``padding="same"`` or ``"valid"`` as (symmetric padding, leading outputs to drop).
+
+    "same" pads ``d (k - 1)`` in total, the odd one on the right/bottom as PyTorch does: the
+    convolution pads ``ceil`` of half on both sides and the first output row/column, which
+    belongs to the extra left padding, is cropped.
+    """
+    if padding == "valid":
+        return (0,) * len(kernel), (0,) * len(kernel)
+    if padding != "same":
+        raise expected("padding", "an int, a tuple of ints, 'same' or 'valid'", padding)
+    if any(s != 1 for s in stride):
+        raise expected("padding", "an int or a tuple with stride > 1 ('same' needs stride 1)",
+                       padding)
+    totals = [d * (k - 1) for k, d in zip(kernel, dilation, strict=True)]
+    return tuple((t + 1) // 2 for t in totals), tuple(t % 2 for t in totals)
+
+
 def conv2d(input: Any, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
            padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
     x = tensor(input)
@@ -50,15 +69,23 @@ def conv2d(input: Any, weight: Tensor, bias: Tensor | None = None, stride: Any =
     if unbatched:
         x = nm.expand_dims(x, axis=0)
     _check_groups(x, weight, groups, False)
-    y = _conv.conv2d(x, weight, pair(stride, "stride"), pair(padding, "padding"),
-                     pair(dilation, "dilation"), int(groups))
+    s, d = pair(stride, "stride"), pair(dilation, "dilation")
+    crop: tuple[int, ...] = (0, 0)
+    if isinstance(padding, str):
+        pads, crop = string_padding(padding, tuple(weight.shape[2:]), s, d)
+        p = (pads[0], pads[1])
+    else:
+        p = pair(padding, "padding")
+    y = _conv.conv2d(x, weight, s, p, d, int(groups))
+    if any(crop):
+        y = y[:, :, crop[0]:, crop[1]:]
     y = _add_channel_bias(y, bias)
     return y[0] if unbatched else y
 
 
 def conv1d(input: Any, weight: Tensor, bias: Tensor | None = None, stride: int = 1,
-           padding: int = 0, dilation: int = 1, groups: int = 1) -> Tensor:
-    """A 1-D convolution as a 2-D one over a height of 1."""
+           padding: Any = 0, dilation: int = 1, groups: int = 1) -> Tensor:
+    """A 1-D convolution as a 2-D one over a height of 1 (``padding`` may be 'same'/'valid')."""
     x = tensor(input)
     check_ndim(x, (2, 3), "input", "(N, C, L) or (C, L)")
     unbatched = x.ndim == 2
@@ -66,7 +93,8 @@ def conv1d(input: Any, weight: Tensor, bias: Tensor | None = None, stride: int =
         x = nm.expand_dims(x, axis=0)
     x4 = nm.expand_dims(x, axis=2)
     w4 = nm.expand_dims(weight, axis=2)
-    y = conv2d(x4, w4, None, (1, int(stride)), (0, int(padding)), (1, int(dilation)), groups)
+    pad = padding if isinstance(padding, str) else (0, int(padding))
+    y = conv2d(x4, w4, None, (1, int(stride)), pad, (1, int(dilation)), groups)
     y = _add_channel_bias(nm.squeeze(y, axis=2), bias)
     return y[0] if unbatched else y
 
@@ -76,7 +104,11 @@ def conv_transpose2d(input: Any, weight: Tensor, bias: Tensor | None = None, str
                      dilation: Any = 1) -> Tensor:
     """The adjoint of ``conv2d``; weight shape (C_in, C_out/groups, kh, kw) as in PyTorch."""
     x = tensor(input)
-    check_ndim(x, (4,), "input", "(N, C, H, W)")
+    check_ndim(x, (3, 4), "input", "(N, C, H, W) or (C, H, W)")
+    if x.ndim == 3:
+        y = conv_transpose2d(nm.expand_dims(x, axis=0), weight, bias, stride, padding,
+                             output_padding, groups, dilation)
+        return y[0]
     _check_groups(x, weight, groups, True)
     s, p, d = pair(stride, "stride"), pair(padding, "padding"), pair(dilation, "dilation")
     op = pair(output_padding, "output_padding")
@@ -90,6 +122,13 @@ def conv_transpose2d(input: Any, weight: Tensor, bias: Tensor | None = None, str
     return _add_channel_bias(y, bias)
 
 
+def _check_pool_padding(p: tuple[int, int], k: tuple[int, int], padding: Any) -> None:
+    """PyTorch's rule (max and average pooling): padding at most half the kernel size, so
+    that no window lies entirely in the padding."""
+    if p[0] > k[0] // 2 or p[1] > k[1] // 2:
+        raise expected("padding", f"at most half the kernel size {k}", padding)
+
+
 def max_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
                dilation: Any = 1, ceil_mode: bool = False) -> Tensor:
     x = tensor(input)
@@ -98,12 +137,11 @@ def max_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
         raise expected("ceil_mode", "False (ceil_mode=True is not supported)", ceil_mode)
     k = pair(kernel_size, "kernel_size")
     s = k if stride is None else pair(stride, "stride")
-    p = pair(padding, "padding")
-    if p[0] > k[0] // 2 or p[1] > k[1] // 2:
-        raise expected("padding", f"at most half the kernel size {k}", padding)
+    p, d = pair(padding, "padding"), pair(dilation, "dilation")
+    _check_pool_padding(p, k, padding)
     unbatched = x.ndim == 3
     x4 = nm.expand_dims(x, axis=0) if unbatched else x
-    y = _pool.max_pool2d(x4, k, s, p, pair(dilation, "dilation"))
+    y = _pool.max_pool2d(x4, k, s, p, d)
     return y[0] if unbatched else y
 
 
@@ -117,15 +155,18 @@ def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
     k = pair(kernel_size, "kernel_size")
     s = k if stride is None else pair(stride, "stride")
     p = pair(padding, "padding")
+    _check_pool_padding(p, k, padding)
     unbatched = x.ndim == 3
     x4 = nm.expand_dims(x, axis=0) if unbatched else x
-    y = _pool.avg_pool2d(x4, k, s, p, bool(count_include_pad))
-    if divisor_override is not None:
-        if count_include_pad:
-            y = y * (float(k[0] * k[1]) / float(divisor_override))
-        else:
-            raise expected("divisor_override", "None when count_include_pad=False",
-                           divisor_override)
+    if divisor_override is None:
+        y = _pool.avg_pool2d(x4, k, s, p, bool(count_include_pad))
+    else:
+        if isinstance(divisor_override, bool) or not isinstance(divisor_override, int) or \
+                divisor_override <= 0:
+            raise expected("divisor_override", "a positive int or None", divisor_override)
+        # The window sum over divisor_override, whatever count_include_pad says (PyTorch):
+        # padded zeros add nothing to the sum, so it is the average over the full window.
+        y = _pool.avg_pool2d(x4, k, s, p, True) * (float(k[0] * k[1]) / float(divisor_override))
     return y[0] if unbatched else y
 
 

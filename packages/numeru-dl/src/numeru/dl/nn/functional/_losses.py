@@ -187,10 +187,9 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
     if x.size and (float(nm.min(x).item()) < 0 or float(nm.max(x).item()) > 1):
         raise expected("input", "probabilities in [0, 1]", (float(nm.min(x).item()),
                                                               float(nm.max(x).item())))
-    # PyTorch clamps each log at -100 so that a confident wrong answer stays finite.
-    log_x = nm.maximum(nm.log(x), -100.0)
-    log_1mx = nm.maximum(nm.log(1.0 - x), -100.0)
-    losses = -(t * log_x + (1.0 - t) * log_1mx)
+    # One op: PyTorch clamps each log at -100 so that a confident wrong answer stays finite,
+    # and its gradient stays finite at x = 0 and 1 (a saturated float32 sigmoid).
+    losses = _loss.binary_cross_entropy(x, t)
     if weight is not None:
         losses = losses * tensor(weight, "weight")
     return reduce(losses, reduction)
