@@ -172,6 +172,7 @@ class _BaseSGD(BaseEstimator):
     @classmethod
     def _nmr_from_state(cls, state: dict[str, Any]) -> BaseEstimator:
         model = super()._nmr_from_state(state)
+        assert isinstance(model, _BaseSGD)
         saved = model.__dict__.pop("solver_state_", None)
         if saved is not None:
             W = np.asarray(to_numpy(saved["w"]), np.float64)
