@@ -167,6 +167,25 @@ def test_dropout_gradient_uses_the_same_mask():
     np.testing.assert_array_equal(x.grad.numpy(), y.numpy())
 
 
+def test_functional_dropout_takes_torchs_positional_order():
+    import torch
+
+    x = np.ones((4, 5))
+    same = nn.functional.dropout(nm.asarray(x), 0.5, False, False)  # input, p, training, inplace
+    np.testing.assert_array_equal(same.numpy(), torch.nn.functional.dropout(
+        torch.from_numpy(x), 0.5, False, False).numpy())
+    from numeru.core.errors import ValidationError
+
+    with pytest.raises(ValidationError, match="inplace: expected False"):
+        nn.functional.dropout(nm.asarray(x), 0.5, True, True)
+    kept = [nn.functional.dropout(nm.asarray(x), 0.5, True, generator=3).numpy()
+            for _ in range(2)]
+    np.testing.assert_array_equal(kept[0], kept[1])  # one seed, one mask
+    assert set(np.unique(kept[0])) == {0.0, 2.0}
+    with pytest.raises(ValidationError, match="generator: expected None, a non-negative int"):
+        nn.functional.dropout(nm.asarray(x), 0.5, True, generator="seed")
+
+
 def test_embedding_matches_torch_with_padding_idx():
     ours, theirs = nn.Embedding(6, 3, padding_idx=1), tnn.Embedding(6, 3, padding_idx=1)
     idx = np.array([[0, 1, 5], [1, 1, 2]])

@@ -199,3 +199,15 @@ def test_assigning_a_non_parameter_to_a_parameter_slot_is_refused():
         layer.weight = nm.zeros((1, 2))
     layer.bias = None
     assert [n for n, _ in layer.named_parameters()] == ["weight"]
+
+
+def test_predict_restores_each_submodules_mode():
+    from numeru.dl import training
+
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Dropout(0.5), nn.Linear(4, 2))
+    model.train()
+    model[1].eval()  # a frozen normalisation layer inside a model in training
+    before = [m.training for m in model.modules()]
+    out = training.predict(model, np.random.default_rng(0).normal(size=(6, 3)))
+    assert out.shape == (6,)
+    assert [m.training for m in model.modules()] == before

@@ -33,6 +33,9 @@ def generator(seed: Any = None) -> np.random.Generator:
         return _generator
     if isinstance(seed, np.random.Generator):
         return seed
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise expected("generator", "None, a non-negative int seed or a numpy.random.Generator",
+                       seed)
     return np.random.Generator(np.random.Philox(int(seed)))
 
 

@@ -97,12 +97,18 @@ def fit(model: Module, X: np.ndarray, y: np.ndarray, optimizer: Any, *, epochs: 
 
 
 def predict(model: Module, X: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """Class predictions (argmax of the outputs) in eval mode, without recording a graph."""
+    """Class predictions (argmax of the outputs) in eval mode, without recording a graph;
+    every submodule's train/eval mode is restored afterwards."""
+    modes = [(m, m.training) for m in model.modules()]
     model.eval()
     outs = []
-    with no_grad():
-        for i in range(0, len(X), batch_size):
-            outs.append(np.argmax(model(nm.asarray(X[i:i + batch_size])).numpy(), axis=1))
+    try:
+        with no_grad():
+            for i in range(0, len(X), batch_size):
+                outs.append(np.argmax(model(nm.asarray(X[i:i + batch_size])).numpy(), axis=1))
+    finally:
+        for m, training in modes:  # each module's own flag, as Module.train sets it
+            object.__setattr__(m, "training", training)
     return np.concatenate(outs) if outs else np.zeros((0,), dtype=np.int64)
 
 

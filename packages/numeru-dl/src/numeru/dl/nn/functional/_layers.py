@@ -195,11 +195,17 @@ def adaptive_avg_pool2d(input: Any, output_size: Any) -> Tensor:
     return nm.matmul(nm.matmul(ph, x), pw)
 
 
-def dropout(input: Any, p: float = 0.5, training: bool = True, generator: Any = None) -> Tensor:
-    """Zero each element with probability ``p`` and scale the rest by 1/(1-p) (training only)."""
+def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False, *,
+            generator: Any = None) -> Tensor:
+    """Zero each element with probability ``p`` and scale the rest by 1/(1-p) (training only).
+
+    PyTorch's positional order; ``inplace=True`` is refused (the result is always a new
+    tensor, so a graph never loses the input it read)."""
     x = tensor(input)
     if not 0.0 <= p <= 1.0:
         raise expected("p", "a probability in [0, 1]", p)
+    if inplace is not False:
+        raise expected("inplace", "False (numeru's dropout returns a new tensor)", inplace)
     if not training or p == 0.0:
         return x
     if p == 1.0:
