@@ -226,3 +226,29 @@ def test_lasso_with_a_large_offset_column_keeps_its_accuracy() -> None:
     ref = sk.Lasso(alpha=0.05, tol=1e-10, max_iter=100_000).fit(shifted, y)
     assert rel(ours.coef_, ref.coef_) < 1e-7
     assert ours.intercept_ == pytest.approx(ref.intercept_, rel=1e-9)
+
+
+def test_models_without_an_intercept_report_zero_as_scikit_learn(tmp_path):
+    """intercept_ is the float 0.0 with fit_intercept=False (several targets and liblinear's
+    models too), predictions unchanged, and the model round-trips .nmr."""
+    import warnings
+
+    from sklearn import svm as sksvm
+
+    from numeru.ml.svm import LinearSVC, LinearSVR
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    Y = X @ rng.normal(size=(3, 2))
+    labels = rng.integers(0, 3, 40)
+    cases = [(LinearRegression, sk.LinearRegression, Y), (Ridge, sk.Ridge, Y),
+             (Lasso, sk.Lasso, Y), (LinearSVC, sksvm.LinearSVC, labels),
+             (LinearSVR, sksvm.LinearSVR, Y[:, 0])]
+    for ours, theirs, y in cases:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # liblinear's max_iter on random labels
+            mine, ref = ours(fit_intercept=False).fit(X, y), theirs(fit_intercept=False).fit(X, y)
+        assert mine.intercept_ == ref.intercept_ == 0.0
+        assert type(mine.intercept_) is float, ours.__name__
+        nm.save(mine, tmp_path / "m.nmr")
+        np.testing.assert_array_equal(nm.load(tmp_path / "m.nmr").predict(X), mine.predict(X))

@@ -165,7 +165,9 @@ def set_coefficients(model: Any, coef: Any, intercept: Any, X_user: Any, y_ndim:
         model.intercept_ = intercept
     else:
         model.coef_ = to_output(model, coef, like=X_user)
-        model.intercept_ = to_output(model, intercept, like=X_user)
+        # scikit-learn: 0.0 without an intercept, one per target with it
+        model.intercept_ = to_output(model, intercept, like=X_user) if getattr(
+            model, "fit_intercept", True) else 0.0
 
 
 __all__ = ["LinearPredictMixin", "ValidationError", "backend", "check_bool", "check_count",

@@ -121,7 +121,9 @@ class LinearSVC(ClassifierMixin, BaseEstimator):
         results = parallel_map(one, targets)
         self.classes_ = classes
         self.coef_ = np.stack([r[0] for r in results])
-        self.intercept_ = np.array([r[1] * bias for r in results])
+        # scikit-learn (liblinear): 0.0 without an intercept, one per decision function with it
+        self.intercept_ = np.array([r[1] * bias for r in results]) if self.fit_intercept \
+            else 0.0
         self.n_iter_ = int(max(r[2] for r in results))
         if self.n_iter_ >= max_iter:
             warnings.warn(f"LinearSVC: liblinear's solver stopped at max_iter={max_iter}; "
@@ -177,7 +179,7 @@ class LinearSVR(RegressorMixin, BaseEstimator):
                                     self.loss == "squared_epsilon_insensitive",
                                     float(self.tol), max_iter, seed)
         self.coef_ = w
-        self.intercept_ = np.array([wb * bias])
+        self.intercept_ = np.array([wb * bias]) if self.fit_intercept else 0.0
         self.n_iter_ = int(n_iter)
         if n_iter >= max_iter:
             warnings.warn(f"LinearSVR: liblinear's solver stopped at max_iter={max_iter}; "
