@@ -222,3 +222,26 @@ def test_loss_errors_name_the_argument():
         nn.functional.cross_entropy(nm.asarray(LOGITS), nm.asarray(CLASSES[:5]))
     with pytest.raises(ValueError, match="input"):
         nn.functional.binary_cross_entropy(nm.asarray(REAL), nm.asarray(BINARY))
+
+
+def test_loss_weights_are_buffers_like_torch():
+    w = np.array([1.0, 2.0, 0.5])
+    pairs = [(nn.CrossEntropyLoss(weight=nm.asarray(w)), torch.nn.CrossEntropyLoss(
+                weight=torch.tensor(w))),
+             (nn.NLLLoss(weight=nm.asarray(w)), torch.nn.NLLLoss(weight=torch.tensor(w))),
+             (nn.BCELoss(weight=nm.asarray(w)), torch.nn.BCELoss(weight=torch.tensor(w))),
+             (nn.BCEWithLogitsLoss(pos_weight=nm.asarray(w)), torch.nn.BCEWithLogitsLoss(
+                 pos_weight=torch.tensor(w))),
+             (nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss())]
+    for ours, theirs in pairs:
+        assert list(ours.state_dict()) == list(theirs.state_dict())
+        for name, value in theirs.state_dict().items():
+            np.testing.assert_array_equal(ours.state_dict()[name].numpy(), value.numpy())
+    cast = nn.CrossEntropyLoss(weight=nm.asarray(w)).float()
+    assert cast.weight.dtype == nm.float32  # cast with the module, as torch's .float()
+    logits = np.random.default_rng(0).normal(size=(4, 3)).astype(np.float32)
+    target = np.array([0, 2, 1, 2])
+    np.testing.assert_allclose(
+        cast(nm.asarray(logits), nm.asarray(target)).numpy(),
+        torch.nn.CrossEntropyLoss(weight=torch.tensor(w)).float()(
+            torch.from_numpy(logits), torch.from_numpy(target)).numpy(), rtol=1e-6)

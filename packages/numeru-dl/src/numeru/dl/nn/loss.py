@@ -14,6 +14,9 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 
 class _Loss(Module):
+    """A loss module; class weights (``weight``, ``pos_weight``) are buffers, as in PyTorch:
+    in the ``state_dict`` when given, and moved and cast with the module."""
+
     def __init__(self, reduction: str = "mean", allowed: tuple[str, ...] = _REDUCTIONS) -> None:
         super().__init__()
         if reduction not in allowed:
@@ -44,7 +47,8 @@ class NLLLoss(_Loss):
     def __init__(self, weight: Any = None, ignore_index: int = -100,
                  reduction: str = "mean") -> None:
         super().__init__(reduction)
-        self.weight, self.ignore_index = weight, ignore_index
+        self.register_buffer("weight", weight)
+        self.ignore_index = ignore_index
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return F.nll_loss(input, target, self.weight, self.ignore_index, self.reduction)
@@ -54,7 +58,8 @@ class CrossEntropyLoss(_Loss):
     def __init__(self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean",
                  label_smoothing: float = 0.0) -> None:
         super().__init__(reduction)
-        self.weight, self.ignore_index = weight, ignore_index
+        self.register_buffer("weight", weight)
+        self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
 
     def forward(self, input: Any, target: Any) -> Tensor:
@@ -65,7 +70,7 @@ class CrossEntropyLoss(_Loss):
 class BCELoss(_Loss):
     def __init__(self, weight: Any = None, reduction: str = "mean") -> None:
         super().__init__(reduction)
-        self.weight = weight
+        self.register_buffer("weight", weight)
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return F.binary_cross_entropy(input, target, self.weight, self.reduction)
@@ -75,7 +80,8 @@ class BCEWithLogitsLoss(_Loss):
     def __init__(self, weight: Any = None, reduction: str = "mean",
                  pos_weight: Any = None) -> None:
         super().__init__(reduction)
-        self.weight, self.pos_weight = weight, pos_weight
+        self.register_buffer("weight", weight)
+        self.register_buffer("pos_weight", pos_weight)
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return F.binary_cross_entropy_with_logits(input, target, self.weight, self.reduction,
