@@ -263,6 +263,11 @@ def test_gemm_accumulates_into_c_in_place_on_cuda():
     la.gemm(nm.asarray(za.conj().T.copy(), device="cuda"), nm.asarray(b + 0j, device="cuda"),
             target, alpha=2.0, beta=0.5, trans_a="C")
     np.testing.assert_allclose(target.numpy(), 2.0 * za @ b + 0.5 * zc, rtol=1e-12)
+    # c is also an operand: as if the operands were copied first
+    x = rng.normal(size=(9, 9))
+    both = nm.asarray(x.copy(), device="cuda")
+    la.gemm(nm.asarray(x, device="cuda"), both, both, beta=1.0, trans_b="T")
+    np.testing.assert_allclose(both.numpy(), x @ x.T + x, rtol=1e-12)
 
 
 def test_singular_and_indefinite_matrices_raise_as_on_the_cpu():

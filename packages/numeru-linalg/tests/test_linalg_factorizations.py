@@ -8,6 +8,7 @@ import scipy.linalg as sla
 
 import numeru.core as nm
 import numeru.linalg as la
+from numeru.core.errors import ValidationError
 
 DTYPES = [np.float32, np.float64, np.complex64, np.complex128]
 
@@ -185,3 +186,35 @@ def test_lu_of_matrices_without_elements_keeps_p_square(shape):
             (*shape[:-2], m, m), (*shape[:-2], m, min(m, n)), (*shape[:-2], min(m, n), n)), device
         np.testing.assert_array_equal(p.to("cpu").numpy(), np.broadcast_to(np.eye(m), p.shape))
         assert (p @ low @ up).shape == shape
+
+
+# -- review: edge cases on both paths (CPU kernels and the generic code on `strict`) ----------
+
+_STRICT = [d for d in nm.__array_namespace_info__().devices() if d.type == "strict"]
+DEVICES = ["cpu", *_STRICT[:1]]
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("shape", [(6, 3), (2, 5, 3), (3, 5)])
+def test_qr_mode_r_is_k_by_n_like_numpy(device, shape):
+    # The generic path used to return R with M rows for tall matrices (the "complete" shape).
+    a = _random(np.random.default_rng(30), shape, np.complex128)
+    r = la.qr(nm.asarray(a, device=device), mode="r")
+    ref = np.linalg.qr(a, mode="r")
+    assert r.shape == ref.shape
+    np.testing.assert_allclose(r.numpy(), ref, atol=1e-12)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("bad", [2, -1])
+def test_lu_solve_refuses_pivots_out_of_range(device, bad):
+    # LAPACK's getrs indexes rows by the pivots: out of range, it read and wrote out of bounds
+    # on the CPU (garbage results, heap corruption) and misbehaved on the generic path.
+    lu = nm.asarray(2 * np.eye(2), device=device)
+    piv = nm.asarray(np.array([bad, 1], dtype=np.int32), device=device)
+    message = rf"piv: expected .*\[0, 2\).*got {bad} at index \(0,\)"
+    with pytest.raises(ValidationError, match=message):
+        la.lu_solve((lu, piv), nm.asarray(np.ones(2), device=device))
+    ok = la.lu_solve((lu, nm.asarray(np.array([1, 1], np.int32), device=device)),
+                     nm.asarray(np.array([1.0, 3.0]), device=device))
+    np.testing.assert_allclose(ok.numpy(), [1.5, 0.5])  # rows 0 and 1 swapped, then / 2

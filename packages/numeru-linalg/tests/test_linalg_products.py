@@ -130,3 +130,48 @@ def test_gemm_with_an_empty_dimension_scales_c_and_adds_nothing():
     la.gemm(nm.ones((0, 4)), nm.ones((4, 3)), c=empty)  # M = 0: nothing to write, no BLAS error
     assert empty.shape == (0, 3)
     assert la.gemm(nm.ones((0, 4)), nm.ones((4, 3))).shape == (0, 3)
+
+
+# -- review: edge cases on both paths (CPU kernels and the generic code on `strict`) ----------
+
+_STRICT = [d for d in nm.__array_namespace_info__().devices() if d.type == "strict"]
+DEVICES = ["cpu", *_STRICT[:1]]
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_gemm_into_an_operand_is_as_if_the_operands_were_copied(device, order):
+    # BLAS wrote C while reading B when c was b (CPU, C-ordered c): wrong numbers.
+    rng = np.random.default_rng(12)
+    x0 = np.asarray(rng.standard_normal((40, 40)), order=order)
+    w = rng.standard_normal((40, 40))
+    x = nm.asarray(x0.copy(order="K"), device=device)
+    la.gemm(nm.asarray(w, device=device), x, x, alpha=2.0, trans_b=True)
+    np.testing.assert_allclose(x.numpy(), 2 * w @ x0.T, atol=1e-12)
+    x = nm.asarray(x0.copy(order="K"), device=device)
+    la.gemm(x, nm.asarray(w, device=device), x, beta=1.0)
+    np.testing.assert_allclose(x.numpy(), x0 @ w + x0, atol=1e-12)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_gemm_refuses_alpha_beta_that_the_dtype_cannot_hold(device):
+    # A complex alpha with real operands lost its imaginary part silently in BLAS (C = 0 for
+    # alpha=1j); a fractional alpha with integer operands raised NumPy's own casting error.
+    a = nm.asarray(np.ones((2, 3)), device=device)
+    b = nm.asarray(np.ones((3, 2)), device=device)
+    c = nm.asarray(np.full((2, 2), 5.0), device=device)
+    with pytest.raises(nm.errors.DTypeError, match=r"alpha: expected .* float64 .*got 1j"):
+        la.gemm(a, b, c, alpha=1j)
+    with pytest.raises(nm.errors.DTypeError, match=r"beta: expected .*got \(2\+0j\)"):
+        la.gemm(a, b, c, beta=2 + 0j)
+    np.testing.assert_array_equal(c.numpy(), np.full((2, 2), 5.0))  # untouched
+    ints = nm.asarray(np.arange(6).reshape(2, 3), device=device)
+    with pytest.raises(nm.errors.DTypeError, match=r"alpha: expected .* int64 .*got 0.5"):
+        la.gemm(ints, nm.asarray(np.arange(6).reshape(3, 2), device=device), alpha=0.5)
+    # numbers of the operands' kind (or a lower one) are accepted
+    i23, i32 = np.arange(6).reshape(2, 3), np.arange(6).reshape(3, 2)
+    got = la.gemm(ints, nm.asarray(i32, device=device), alpha=np.int8(3))
+    np.testing.assert_array_equal(got.numpy(), 3 * (i23 @ i32))
+    z = nm.asarray(np.ones((2, 3), np.complex64), device=device)
+    got = la.gemm(z, nm.asarray(np.ones((3, 2), np.complex64), device=device), alpha=1j)
+    np.testing.assert_allclose(got.numpy(), np.full((2, 2), 3j))

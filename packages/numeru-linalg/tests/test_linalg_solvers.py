@@ -208,3 +208,67 @@ def test_empty_inputs_give_numpy_shapes(shape):
     assert la.cholesky(t).shape == np.linalg.cholesky(a).shape
     assert la.solve_triangular(t, tb).shape == b.shape
     assert la.qr(t).R.shape == np.linalg.qr(a).R.shape
+
+
+# -- review: edge cases on both paths (CPU kernels and the generic code on `strict`) ----------
+
+_STRICT = [d for d in nm.__array_namespace_info__().devices() if d.type == "strict"]
+DEVICES = ["cpu", *_STRICT[:1]]
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("shape", [(0, 3, 3), (2, 0, 2, 2)])
+def test_empty_stacks_give_numpy_results_on_every_backend(device, shape):
+    # The generic path indexed the first result of an empty stack (IndexError).
+    a = np.broadcast_to(2 * np.eye(shape[-1]), shape).copy()
+    b = np.ones((*shape[:-1], 2))
+    t = nm.asarray(a, device=device)
+    tb = nm.asarray(b, device=device)
+    inv = la.inv(t)
+    assert inv.shape == shape and inv.dtype == np.float64
+    det = la.det(t)
+    assert det.shape == shape[:-2] and det.dtype == np.float64
+    sign, logabs = la.slogdet(t)
+    assert sign.shape == logabs.shape == shape[:-2]
+    assert la.solve(t, tb).shape == np.linalg.solve(a, b).shape
+    assert la.lu_solve(la.lu_factor(t), tb, trans=1).shape == b.shape
+    assert la.cholesky(t).shape == shape
+    assert la.cho_solve((t, True), tb).shape == b.shape
+    assert la.solve_triangular(t, tb, trans=2).shape == b.shape
+    assert [x.shape for x in la.lu(t)] == [shape] * 3
+    q, r = la.qr(t)
+    assert q.shape == r.shape == shape and q.dtype == np.float64
+    # and a stack that is not empty still gives numbers
+    np.testing.assert_allclose(la.det(nm.asarray(a[..., :1, :, :], device=device)).numpy(),
+                               np.linalg.det(a[..., :1, :, :]))
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_lstsq_rank_is_int64_for_one_matrix_and_stacks(device):
+    # The CPU returned NumPy's int32 rank for one matrix and int64 for stacks and elsewhere.
+    a = np.array([[1.0, 2.0], [2.0, 4.0], [0.0, 1.0]])
+    b = np.array([1.0, 2.0, 3.0])
+    one = la.lstsq(nm.asarray(a, device=device), nm.asarray(b, device=device))
+    many = la.lstsq(nm.asarray(np.stack([a, a[:, :1] * [1, 0]]), device=device),
+                    nm.asarray(b, device=device))
+    assert one.rank.dtype == many.rank.dtype == np.int64
+    assert int(one.rank) == np.linalg.lstsq(a, b)[2] == 2
+    np.testing.assert_array_equal(many.rank.numpy(), [2, 1])
+    np.testing.assert_allclose(one.solution.numpy(), np.linalg.lstsq(a, b)[0], atol=1e-12)
+
+
+@pytest.mark.parametrize("func", ["solve", "lu_solve", "cho_solve", "solve_triangular", "lstsq"])
+def test_wrong_vector_rhs_is_reported_with_the_shape_given(func):
+    # A 1-D b was reported with the (N, 1) shape it is reshaped to internally.
+    a = nm.asarray(2 * np.eye(3))
+    b = nm.asarray(np.ones(4))
+    calls = {
+        "solve": lambda: la.solve(a, b),
+        "lu_solve": lambda: la.lu_solve(la.lu_factor(a), b),
+        "cho_solve": lambda: la.cho_solve(la.cho_factor(a), b),
+        "solve_triangular": lambda: la.solve_triangular(a, b),
+        "lstsq": lambda: la.lstsq(a, b),
+    }
+    message = r"^b: expected shape \(3,\) .*got shape \(4,\)$"
+    with pytest.raises(nm.errors.ShapeError, match=message):
+        calls[func]()

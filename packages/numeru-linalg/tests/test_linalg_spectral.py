@@ -151,3 +151,35 @@ def test_norm_defaults_match_numpy():
     )
     assert la.vector_norm(nm.asarray([3, 4])).dtype == np.float64
     assert float(la.vector_norm(nm.asarray([3, 4]))) == 5.0
+
+
+# -- review: edge cases on both paths (CPU kernels and the generic code on `strict`) ----------
+
+_STRICT = [d for d in nm.__array_namespace_info__().devices() if d.type == "strict"]
+DEVICES = ["cpu", *_STRICT[:1]]
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("p", [1, "fro", -math.inf])
+def test_cond_of_a_stack_with_a_singular_matrix_on_every_backend(device, p):
+    # The per-matrix fallback used NumPy array methods (reshape, None indexing): it failed on
+    # any other backend.
+    a = np.stack([np.array([[1.0, 2.0], [2.0, 4.0]]), np.array([[2.0, 1.0], [0.0, 3.0]])])
+    got = la.cond(nm.asarray(a, device=device), p).numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ref = np.linalg.cond(a, p)
+    assert got[0] == math.inf
+    np.testing.assert_allclose(got, ref, rtol=1e-12)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("keepdims", [False, True])
+@pytest.mark.parametrize("axis", [(0, 2), (2, 0), (-1, 1)])
+def test_norm_over_two_axes_on_every_backend(device, keepdims, axis):
+    # norm moved the two axes with nm.moveaxis, which fails on the strict backend.
+    x = _random(np.random.default_rng(9), (3, 4, 5), np.complex128)
+    for ord in (None, 1, -math.inf, "nuc"):
+        got = la.norm(nm.asarray(x, device=device), ord=ord, axis=axis, keepdims=keepdims)
+        ref = np.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
+        assert got.shape == ref.shape
+        np.testing.assert_allclose(got.numpy(), ref, rtol=1e-12)

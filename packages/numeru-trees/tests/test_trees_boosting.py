@@ -242,3 +242,28 @@ def test_regularisation_and_sampling_parameters_match_xgboost():
     # gamma prunes: fewer splits than without it
     loose = GradientBoostingRegressor(**{**kw, "gamma": 0.0}, random_state=0).fit(Xt, yt)
     assert ours.get_importances("split").sum() < loose.get_importances("split").sum()
+
+
+def _integer_features(n=2000, seed=1):
+    # few distinct values per feature: every library bins each value alone, so the trees
+    # (not just their quality) can be compared with XGBoost's
+    gen = np.random.default_rng(seed)
+    X = gen.integers(0, 30, size=(n, 5)).astype(np.float64)
+    y = np.sin(X[:, 0] / 5) * 3 + X[:, 1] / 10 + gen.normal(size=n)
+    return X, y, gen.random(n) * 2
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_poisson_clips_leaf_steps_as_xgboost(weighted):
+    # count:poisson sets XGBoost's max_delta_step to 0.7: it raises the hessian and also
+    # bounds every leaf weight (before learning_rate) to [-0.7, 0.7]; a leaf left unbounded
+    # took 0.48 where XGBoost takes 0.21 and predictions drifted apart by up to 2.
+    X, y, w = _integer_features()
+    counts = np.exp(y / 3)
+    sw = w if weighted else None
+    ours = GradientBoostingRegressor(objective="poisson", n_estimators=10).fit(
+        X, counts, sample_weight=sw)
+    ref = xgb.XGBRegressor(objective="count:poisson", n_estimators=10, tree_method="hist",
+                           n_jobs=2).fit(X, counts, sample_weight=sw)
+    np.testing.assert_allclose(ours.predict(X), ref.predict(X), rtol=1e-5)
+    assert max(abs(ours._ensemble.tree(t)["value"]).max() for t in range(10)) <= 0.7 * 0.3

@@ -139,3 +139,21 @@ def test_forest_errors_name_the_argument():
         RandomForestClassifier(5, max_samples=5000).fit(Xt, yt)
     with pytest.raises(ValidationError, match="n_estimators"):
         RandomForestClassifier(0).fit(Xt, yt)
+
+
+def test_warm_start_oob_uses_each_trees_own_bootstrap(tmp_path):
+    # random labels: a row's out-of-bag vote is a coin flip, while trees that saw it in bag
+    # recall its label. With random_state=None the second fit drew new seeds and took the
+    # first trees' out-of-bag rows from them (oob_score_ 0.75 instead of about 0.5).
+    gen = np.random.default_rng(0)
+    X, y = gen.normal(size=(600, 5)), gen.integers(0, 2, 600)
+    forest = RandomForestClassifier(20, warm_start=True, oob_score=True).fit(X, y)
+    first_seeds = forest.estimator_seeds_.copy()
+    forest.set_params(n_estimators=40).fit(X, y)
+    np.testing.assert_array_equal(forest.estimator_seeds_[:20], first_seeds)
+    assert abs(forest.oob_score_ - 0.5) < 0.08
+    nm.save(forest, tmp_path / "forest.nmr")
+    loaded = nm.load(tmp_path / "forest.nmr")
+    loaded.set_params(n_estimators=60).fit(X, y)
+    np.testing.assert_array_equal(loaded.estimator_seeds_[:40], forest.estimator_seeds_)
+    assert abs(loaded.oob_score_ - 0.5) < 0.08

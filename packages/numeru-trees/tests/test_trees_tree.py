@@ -218,6 +218,20 @@ def test_ccp_alpha_pruning_matches_sklearn():
     np.testing.assert_allclose(ours.predict(X), ref.predict(X))
 
 
+@pytest.mark.parametrize("ccp_alpha", [1e-12, 0.01])
+def test_pruned_best_first_tree_is_numbered_as_sklearn(ccp_alpha):
+    # scikit-learn rebuilds every tree with ccp_alpha > 0 in preorder, also when nothing is
+    # pruned; a best-first tree kept its growth-order numbering (same predictions, other
+    # children_left / feature / value arrays)
+    X, y = _float32_data()
+    kw = {"max_leaf_nodes": 12, "ccp_alpha": ccp_alpha}
+    ours = DecisionTreeRegressor(**kw).fit(X, y)
+    ref = sk_tree.DecisionTreeRegressor(random_state=0, **kw).fit(X, y)
+    _same_tree(ours, ref)
+    np.testing.assert_array_equal(ours.apply(X), ref.apply(X))
+    np.testing.assert_array_equal(ours.tree_.children_right, ref.tree_.children_right)
+
+
 def test_max_features_and_random_state_reproducible():
     X, y = _float32_data(300, f=8)
     a = DecisionTreeRegressor(max_features="sqrt", random_state=7).fit(X, y)

@@ -300,7 +300,8 @@ def qr(xp: Any, a: Any, mode: str = "reduced", nb: int = BLOCK) -> Any:
     m, n = a.shape
     kmin = min(m, n)
     factored, blocks = qr_factor(xp, a, nb)
-    rows = kmin if mode == "reduced" else m
+    # R is K x N for "reduced" and "r" (NumPy's shapes), M x N only for "complete".
+    rows = m if mode == "complete" else kmin
     r = xp.triu(factored[:rows, :])
     if mode == "r":
         return r

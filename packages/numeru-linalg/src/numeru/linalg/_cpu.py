@@ -27,7 +27,7 @@ def _use_small(a: np.ndarray) -> bool:
     n = a.shape[-1]
     return (
         a.ndim > 2
-        and n <= SMALL_N
+        and 0 < n <= SMALL_N  # the kernels read work[0, 0] for the dtype: no 0x0 matrices
         and a.shape[-2] == n
         and int(np.prod(a.shape[:-2])) >= SMALL_BATCH
     )
@@ -89,7 +89,7 @@ def solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     if a.size == 0 or b.size == 0:  # LAPACK refuses empty matrices
         return np.empty((*batch, *b.shape[-2:]), dtype=np.result_type(a, b))
-    if batch and a.shape[-1] <= SMALL_N and int(np.prod(batch)) >= SMALL_BATCH:
+    if batch and 0 < a.shape[-1] <= SMALL_N and int(np.prod(batch)) >= SMALL_BATCH:
         a_s = _stack(np.broadcast_to(a, (*batch, *a.shape[-2:])))
         b_s = np.array(
             _stack(np.broadcast_to(b, (*batch, *b.shape[-2:]))), dtype=np.result_type(a, b)
@@ -307,7 +307,7 @@ def lstsq(a: np.ndarray, b: np.ndarray, rcond: float | None = None) -> tuple[Any
     """NumPy's ``lstsq`` (gelsd), looped over a stack with the 2-D outputs stacked."""
     if a.ndim == 2 and b.ndim == 2:
         x, res, rank, s = np.linalg.lstsq(a, b, rcond=rcond)
-        return x, res, np.asarray(rank), s
+        return x, res, np.asarray(rank, dtype=np.int64), s  # int64, as for stacks
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     a_s = _stack(np.broadcast_to(a, (*batch, *a.shape[-2:])))
     b_s = _stack(np.broadcast_to(b, (*batch, *b.shape[-2:])))
@@ -356,6 +356,12 @@ def gemm(
     ):
         # Row-major C is column-major C^T: C^T = alpha*op(B)^T op(A)^T + beta*C^T, which BLAS
         # computes in place in the Fortran view c.T without copying any operand.
+        # BLAS reads A and B while it writes C: an operand that overlaps c is copied first
+        # (NumPy's matmul does the same for out=).
+        if np.may_share_memory(a, c):
+            a = a.copy()
+        if np.may_share_memory(b, c):
+            b = b.copy()
         fn = blas.get_blas_funcs("gemm", (c,))
         result = fn(
             alpha, b.T, a.T, beta=beta, c=c.T, trans_a=trans_b, trans_b=trans_a, overwrite_c=True

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from numeru.core import errors
 from numeru.core.errors import ShapeError
 from numeru.core.manipulation import reshape
@@ -37,6 +39,7 @@ def _rhs(b: Any, n: int, name: str, func: str, finite: bool) -> tuple[Tensor, bo
     b = _checks.floating(_checks.tensor(b, name), name)
     if finite:
         _checks.check_finite(b, name)
+    given = b.shape
     vector = b.ndim == 1
     if vector:
         b = reshape(b, (b.shape[0], 1))
@@ -44,7 +47,7 @@ def _rhs(b: Any, n: int, name: str, func: str, finite: bool) -> tuple[Tensor, bo
         raise errors.expected(
             name,
             f"shape ({n},) or (..., {n}, K) to match the {n}x{n} matrices of {func}",
-            _checks.said(f"shape {b.shape}"),
+            _checks.said(f"shape {given}"),
             error=ShapeError,
         )
     return b, vector
@@ -52,8 +55,6 @@ def _rhs(b: Any, n: int, name: str, func: str, finite: bool) -> tuple[Tensor, bo
 
 def _batches(func: str, a: Tensor, b: Tensor) -> None:
     try:
-        import numpy as np
-
         np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     except ValueError:
         raise ShapeError(
@@ -90,11 +91,26 @@ def lu_solve(
             _checks.said(f"{piv.dtype} pivots of shape {piv.shape}"),
             error=ShapeError,
         )
+    _check_pivots(piv, lu_.shape[-1])
     b, vector = _rhs(b, lu_.shape[-1], "b", "lu_solve", check_finite)
     _batches("lu_solve", lu_, b)
     lu_, b = _checks.common_dtype(lu_, b)
     x = _ops.run(_ops.LU_SOLVE, (lu_, piv, b), {"trans": _checks.trans_code(trans)})
     return finish_rhs(x, vector, out, "lu_solve")
+
+
+def _check_pivots(piv: Tensor, n: int) -> None:
+    """Refuse row indices outside [0, n): LAPACK's getrs would read and write out of bounds."""
+    xp = piv.device.backend.xp
+    if piv.size == 0 or not bool(xp.any((piv.data < 0) | (piv.data >= n))):
+        return
+    host = piv.numpy()
+    where = tuple(int(i) for i in np.argwhere((host < 0) | (host >= n))[0])
+    raise errors.expected(
+        "piv",
+        f"0-based row indices in [0, {n}) (lu_factor's pivots)",
+        _checks.said(f"{host[where]} at index {where}"),
+    )
 
 
 def qr(a: Any, /, *, mode: str = "reduced", check_finite: bool = True) -> Any:

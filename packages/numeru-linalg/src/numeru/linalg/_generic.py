@@ -39,6 +39,8 @@ def _each(xp: Any, fn: Callable[[int, Any], Any], a: Any) -> Any:
     batch = _batch(a)
     if not batch:
         return fn(0, a)
+    if math.prod(batch) == 0:
+        return _empty_results(xp, fn(0, _stand_in(xp, a)), batch)
     flat = _flat(xp, a, batch)
     results = [fn(i, flat[i, ...]) for i in range(flat.shape[0])]
     if isinstance(results[0], tuple):
@@ -50,8 +52,23 @@ def _each2(xp: Any, fn: Callable[[int, Any, Any], Any], a: Any, b: Any) -> Any:
     batch = np.broadcast_shapes(_batch(a), _batch(b))
     if not batch:
         return fn(0, a, b)
+    if math.prod(batch) == 0:
+        return _empty_results(xp, fn(0, _stand_in(xp, a), _stand_in(xp, b)), batch)
     fa, fb = _flat(xp, a, batch), _flat(xp, b, batch)
     return _stacked(xp, [fn(i, fa[i, ...], fb[i, ...]) for i in range(fa.shape[0])], batch)
+
+
+def _stand_in(xp: Any, a: Any) -> Any:
+    """One well-conditioned matrix of ``a``'s matrix shape and dtype (the identity's leading
+    part): for an empty stack, ``fn`` runs on it once to learn its results' shapes and dtypes."""
+    return xp.eye(a.shape[-2], a.shape[-1], dtype=a.dtype, **_device_kw(a))
+
+
+def _empty_results(xp: Any, one: Any, batch: tuple[int, ...]) -> Any:
+    """Empty arrays of ``batch`` + the shapes (and dtypes) of the results in ``one``."""
+    if isinstance(one, tuple):
+        return tuple(_empty_results(xp, r, batch) for r in one)
+    return xp.empty((*batch, *one.shape), dtype=one.dtype, **_device_kw(one))
 
 
 def _device_kw(a: Any) -> dict[str, Any]:
@@ -132,7 +149,7 @@ def _zero_diagonal(xp: Any, a: Any) -> tuple[int, int] | None:
 
 
 def _host_ints(xp: Any, piv: Any) -> list[list[int]]:
-    flat = xp.reshape(piv, (-1, piv.shape[-1]))
+    flat = xp.reshape(piv, (math.prod(piv.shape[:-1]), piv.shape[-1]))  # -1 is ambiguous at 0
     if isinstance(flat, np.ndarray):
         return flat.tolist()
     return [[int(flat[i, j]) for j in range(flat.shape[1])] for i in range(flat.shape[0])]
@@ -157,9 +174,13 @@ def lu_solve(xp: Any, lu_: Any, piv: Any, b: Any, trans: int = 0) -> Any:
     batch = np.broadcast_shapes(_batch(lu_), _batch(b))
     # One pivot row per matrix of the lu stack; where b's batch broadcasts lu, they repeat.
     per = np.broadcast_to(np.arange(len(piv_rows)).reshape(_batch(lu_)), batch).ravel()
-    return _each2(
-        xp, lambda i, m, rhs: _lu_solve_one(xp, m, piv_rows[int(per[i])], rhs, trans), lu_, b
-    )
+    no_swaps = list(range(lu_.shape[-1]))  # for the stand-in matrix of an empty stack
+
+    def one(i: int, m: Any, rhs: Any) -> Any:
+        rows = piv_rows[int(per[i])] if per.size else no_swaps
+        return _lu_solve_one(xp, m, rows, rhs, trans)
+
+    return _each2(xp, one, lu_, b)
 
 
 # -- solve, inv, det ---------------------------------------------------------------------------

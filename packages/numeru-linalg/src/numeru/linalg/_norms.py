@@ -128,7 +128,7 @@ def norm(
 ) -> Tensor:
     """NumPy's ``norm``: a vector norm over one axis, a matrix norm over two, and with
     ``axis=None`` the 2-norm of all elements (``ord=None``) or the norm of a 1-D or 2-D ``x``."""
-    from numeru.core.manipulation import moveaxis
+    from numeru.core.manipulation import permute_dims
 
     x = _real_input(x, "x")
     if axis is None:
@@ -146,8 +146,13 @@ def norm(
         return vector_norm(x, axis=axes, keepdims=keepdims, ord=2 if ord is None else ord, out=out)
     if len(axes) != 2:
         raise errors.expected("axis", "one axis (vector norm) or two (matrix norm)", axis)
-    moved = moveaxis(x, axes, (-2, -1))
+    # The two axes moved last (permute_dims: every backend's namespace has it).
+    rest = [i for i in range(x.ndim) if i not in axes]
+    moved = permute_dims(x, (*rest, *axes))
     result = matrix_norm(moved, ord="fro" if ord is None else ord, keepdims=keepdims)
-    if keepdims:
-        result = moveaxis(result, (-2, -1), axes)
+    if keepdims:  # the two kept axes of size 1 back where they were
+        order = [0] * x.ndim
+        for place, src in enumerate((*rest, *axes)):
+            order[src] = place
+        result = permute_dims(result, tuple(order))
     return _ops.deliver(result, out, "norm")

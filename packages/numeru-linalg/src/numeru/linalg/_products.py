@@ -116,6 +116,27 @@ def _trans_flag(name: str, value: Any) -> int:
     return codes[value]
 
 
+_SCALAR_KINDS = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def _scalar_fits(name: str, value: Any, dtype: np.dtype) -> Any:
+    """``alpha``/``beta`` as a Python number, which must be of a kind the product's dtype
+    holds: a complex one needs complex operands, a fractional one floating operands (NumPy's
+    same-kind rule for ``c *= beta``); BLAS would drop the imaginary part silently."""
+    if isinstance(value, (bool, int, float, complex, np.number, np.bool_)):
+        kind = np.asarray(value).dtype.kind
+        if _SCALAR_KINDS[kind] <= _SCALAR_KINDS.get(dtype.kind, 3):
+            # Python scalars: a NumPy one would turn an array of another namespace into NumPy.
+            return value.item() if isinstance(value, np.generic) else value
+        raise errors.expected(
+            name,
+            f"a number of a kind the product's dtype {dtype} holds",
+            _checks.said(f"{value!r} ({np.asarray(value).dtype})"),
+            error=errors.DTypeError,
+        )
+    raise errors.expected(name, "a Python or NumPy number", value, error=errors.DTypeError)
+
+
 def gemm(
     a: Any,
     b: Any,
@@ -150,6 +171,9 @@ def gemm(
             f"gemm: inner dimensions of op(a) and op(b) differ: {ka} and {kb} "
             f"(a {a.shape}, trans_a={trans_a!r}; b {b.shape}, trans_b={trans_b!r})"
         )
+    dtype = np.result_type(a.dtype, b.dtype)
+    alpha = _scalar_fits("alpha", alpha, dtype)
+    beta = _scalar_fits("beta", beta, dtype)
     params = {"alpha": alpha, "beta": beta, "trans_a": code_a, "trans_b": code_b}
     if c is None:
         return _ops.run(GEMM, (a, b), params)
@@ -174,7 +198,6 @@ def gemm(
             _checks.said(f"shape {c.shape}"),
             error=ShapeError,
         )
-    dtype = np.result_type(a.dtype, b.dtype)
     if c.dtype != dtype:
         raise errors.expected(
             "c",

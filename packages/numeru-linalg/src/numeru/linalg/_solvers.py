@@ -85,6 +85,7 @@ def lstsq(
     b = _checks.floating(_checks.tensor(b, "b"), "b")
     if check_finite:
         _checks.check_finite(b, "b")
+    given = b.shape
     vector = b.ndim == 1
     if vector:
         b = reshape(b, (b.shape[0], 1))
@@ -92,7 +93,7 @@ def lstsq(
         raise errors.expected(
             "b",
             f"shape ({a.shape[-2]},) or (..., {a.shape[-2]}, K) to match a of shape {a.shape}",
-            _checks.said(f"shape {b.shape}"),
+            _checks.said(f"shape {given}"),
             error=ShapeError,
         )
     _batches("lstsq", a, b)

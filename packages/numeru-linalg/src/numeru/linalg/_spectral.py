@@ -170,9 +170,11 @@ def _cond_each(a: Tensor, p: Any) -> Tensor:
 
     host = np.empty(a.shape[:-2], dtype=np.float32 if _eps(a.dtype) > 1e-10 else np.float64)
     flat = host.reshape(-1)
-    stack = a.data.reshape((-1, *a.shape[-2:])) if a.ndim > 2 else a.data[None]
+    # Through xp (no array methods, no None indexing): any backend's arrays.
+    xp = a.device.backend.xp
+    stack = xp.reshape(a.data, (flat.shape[0], *a.shape[-2:]))
     for i in range(flat.shape[0]):
-        one = _ops.wrap(stack[i], a)
+        one = _ops.wrap(stack[i, ...], a)
         try:
             flat[i] = float(matrix_norm(one, ord=p).item()) * float(
                 matrix_norm(inv(one, check_finite=False), ord=p).item()

@@ -27,7 +27,7 @@ from ._booster import BoostConfig, boost
 from ._ensemble import TreeEnsemble
 from ._grower import GrowParams
 from ._metrics import resolve_metrics
-from ._objectives import make_objective
+from ._objectives import POISSON_MAX_DELTA_STEP, make_objective
 from ._params import check_int, check_real, is_int
 
 
@@ -124,7 +124,8 @@ class BaseGradientBoosting(BaseEstimator):
             min_child_weight=check_real("min_child_weight", self.min_child_weight, 0.0,
                                         np.inf),
             cat_smooth=check_real("cat_smooth", self.cat_smooth, 0.0, np.inf),
-            max_cat_to_onehot=check_int("max_cat_to_onehot", self.max_cat_to_onehot, 1))
+            max_cat_to_onehot=check_int("max_cat_to_onehot", self.max_cat_to_onehot, 1),
+            max_delta_step=POISSON_MAX_DELTA_STEP if objective_name == "poisson" else 0.0)
         if self.importance_type not in ("gain", "total_gain", "split", "weight"):
             raise expected("importance_type", "'gain', 'total_gain', 'split' or 'weight'",
                            self.importance_type)

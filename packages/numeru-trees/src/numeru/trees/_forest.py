@@ -100,6 +100,12 @@ class BaseForest(BaseEstimator):
                           UserWarning, stacklevel=2)
             return self
         seeds = TreeRandom(self.random_state).seeds(2 * n_estimators).reshape(n_estimators, 2)
+        kept = getattr(self, "estimator_seeds_", None)
+        if have and kept is not None and np.shape(kept) == (have, 2):
+            # the trees already grown keep the seeds they were grown with: with
+            # random_state=None a new generator draws new ones, and the out-of-bag rows
+            # of the old trees must come from their own bootstrap draws
+            seeds[:have] = np.asarray(kept, np.int64)
         Xt = np.ascontiguousarray(Xn.T)
         balanced_sub = self._is_classifier and self.class_weight == "balanced_subsample"
 
@@ -141,6 +147,7 @@ class BaseForest(BaseEstimator):
                 est.n_classes_ = self.n_classes_
             self.estimators_.append(est)
         self.n_outputs_ = 1
+        self.estimator_seeds_ = seeds  # (bootstrap, split search) seed of every tree
         if self.oob_score:
             self._compute_oob(Xn, y_cls, y_reg, seeds, n, n_draws)
         return self

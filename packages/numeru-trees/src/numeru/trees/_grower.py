@@ -34,6 +34,9 @@ class GrowParams:
     min_child_weight: float
     cat_smooth: float = 10.0
     max_cat_to_onehot: int = 4
+    # XGBoost's max_delta_step: leaf weights (before learning_rate) kept in [-step, step];
+    # 0 means none. Applied as the root's weight bounds, which monotone bounds nest inside.
+    max_delta_step: float = 0.0
 
 
 @dataclass
@@ -217,7 +220,8 @@ class HistogramGrower:
         """Grow one tree on the rows ``order`` (modified: rows end grouped by leaf) from the
         gradients and hessians ``gh`` (complex128: gradient + 1j * hessian)."""
         tree = GrownTree()
-        root = _Node(0, 0, order.shape[0], 0.0, 0.0, -np.inf, np.inf, 0)
+        step = self.p.max_delta_step if self.p.max_delta_step > 0 else np.inf
+        root = _Node(0, 0, order.shape[0], 0.0, 0.0, -step, step, 0)
         root.store = np.empty((1, features.shape[0], N_BINS), np.complex128)
         root.slot = 0
         use_threads_for(order.shape[0] * features.shape[0])
@@ -226,7 +230,8 @@ class HistogramGrower:
                          np.array([0], np.int64))
         root.G = float(root.store[0, 0].real.sum())
         root.H = float(root.store[0, 0].imag.sum())
-        tree.add(self._weight(root.G, root.H, -np.inf, np.inf) * self.p.learning_rate, root.H)
+        tree.add(self._weight(root.G, root.H, root.lower, root.upper) * self.p.learning_rate,
+                 root.H)
         search = self._split_search([root], features)
         use_threads_for(features.shape[0] * N_BINS)
         find_splits(root.store, features, *search)

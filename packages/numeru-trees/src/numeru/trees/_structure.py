@@ -155,10 +155,11 @@ class TreeStructure:
             if alpha > ccp_alpha:
                 break
             leaves.add(node)
-        if not leaves:
-            return self
+        # renumbered even when nothing is pruned, as scikit-learn rebuilds every tree with
+        # ccp_alpha > 0: preorder, left subtree first (a best-first tree is numbered in
+        # growth order until then)
         keep, stack = [], [0]
-        while stack:  # preorder, left subtree first (the numbering of the grown tree)
+        while stack:
             node = stack.pop()
             keep.append(node)
             if self.children_left[node] >= 0 and node not in leaves:

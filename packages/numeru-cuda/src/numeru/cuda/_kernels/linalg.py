@@ -401,6 +401,12 @@ def gemm(a: Any, b: Any, c: Any = None, alpha: Any = 1, beta: Any = 0, trans_a: 
             and (c.flags.c_contiguous or c.flags.f_contiguous)):
         from cupy import cublas
 
+        # cuBLAS reads A and B while it writes C: an operand that overlaps c is copied first,
+        # as numeru-linalg's CPU kernel does (and NumPy's matmul for out=).
+        if cupy.may_share_memory(a, c):
+            a = a.copy()
+        if cupy.may_share_memory(b, c):
+            b = b.copy()
         cublas.gemm(_CUBLAS_TRANS[trans_a], _CUBLAS_TRANS[trans_b], a, b, out=c, alpha=alpha,
                     beta=beta)
         return None
