@@ -267,3 +267,21 @@ def test_poisson_clips_leaf_steps_as_xgboost(weighted):
                            n_jobs=2).fit(X, counts, sample_weight=sw)
     np.testing.assert_allclose(ours.predict(X), ref.predict(X), rtol=1e-5)
     assert max(abs(ours._ensemble.tree(t)["value"]).max() for t in range(10)) <= 0.7 * 0.3
+
+
+def test_fit_and_predict_leave_numbas_thread_count_as_they_found_it():
+    import numba
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(300, 4)), rng.normal(size=300)
+    previous = numba.get_num_threads()
+    try:
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        before = numba.get_num_threads()
+        model = GradientBoostingRegressor(n_estimators=3, max_depth=2).fit(X, y,
+                                                                          eval_set=[(X, y)])
+        assert numba.get_num_threads() == before  # small kernels ran on one thread
+        model.predict(X[:5])
+        assert numba.get_num_threads() == before
+    finally:
+        numba.set_num_threads(previous)
