@@ -230,6 +230,14 @@ def test_boosting_errors_name_the_argument():
         GradientBoostingClassifier(eval_metric="nope").fit(Xt, yt)
     with pytest.raises(ValidationError, match="eval_metric.*non-empty"):
         GradientBoostingClassifier(eval_metric=[]).fit(Xt, yt)
+    # a metric that cannot read the objective's predictions (merror on one probability
+    # column, auc and logloss on K columns, logloss on regression values)
+    with pytest.raises(ValidationError, match="eval_metric: expected a metric for the logistic"):
+        GradientBoostingClassifier(eval_metric="merror").fit(Xt, yt)
+    with pytest.raises(ValidationError, match="eval_metric: expected a metric for the softmax"):
+        GradientBoostingClassifier(eval_metric=["mlogloss", "auc"]).fit(Xt, np.arange(len(yt)) % 3)
+    with pytest.raises(ValidationError, match="got 'logloss'"):
+        GradientBoostingRegressor(eval_metric="logloss").fit(Xt, yt.astype(float))
 
 
 def test_regularisation_and_sampling_parameters_match_xgboost():

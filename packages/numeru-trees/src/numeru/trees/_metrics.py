@@ -78,13 +78,27 @@ DEFAULT_METRIC = {"squared_error": "rmse", "absolute_error": "mae", "huber": "rm
                   "custom": "rmse"}
 
 
+#: the metrics each objective's predictions can be scored by: the binary ones read one
+#: probability column, the multiclass ones take the argmax or log-probability of K columns
+_BINARY = ("logloss", "error", "auc", "rmse", "mae")
+_MULTICLASS = ("mlogloss", "merror")
+_REGRESSION = ("rmse", "mae", "poisson-nloglik")
+METRICS_FOR = {"logistic": _BINARY, "softmax": _MULTICLASS, "squared_error": _REGRESSION,
+               "absolute_error": _REGRESSION, "huber": _REGRESSION, "poisson": _REGRESSION,
+               "custom": _REGRESSION}
+
+
 def resolve_metrics(eval_metric, objective_name: str) -> list[str]:
     if eval_metric is None:
         return [DEFAULT_METRIC[objective_name]]
     names = [eval_metric] if isinstance(eval_metric, str) else list(eval_metric)
     if not names:
         raise expected("eval_metric", "a metric name or a non-empty list of them", eval_metric)
+    allowed = METRICS_FOR[objective_name]
     for name in names:
         if name not in METRICS:
             raise expected("eval_metric", f"names from {sorted(METRICS)}", name)
+        if name not in allowed:
+            raise expected("eval_metric", f"a metric for the {objective_name} objective "
+                           f"({', '.join(allowed)})", name)
     return names
