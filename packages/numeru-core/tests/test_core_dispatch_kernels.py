@@ -256,6 +256,9 @@ def test_generic_implementations_run_on_a_strict_array_api_namespace():
         "slice": (t[1:, ::2], a[1:, ::2]), "where": (nm.where(t > 6, t, 0.0),
                                                      np.where(a > 6, a, 0.0)),
         "reshape": (nm.reshape(t, (4, 3)), a.reshape(4, 3)),
+        # positional-only in the standard (array-api-strict refuses them by keyword)
+        "moveaxis": (nm.moveaxis(t, 0, 1), np.moveaxis(a, 0, 1)),
+        "tile": (nm.tile(t, (2, 1)), np.tile(a, (2, 1))),
     }
     for name, (got, expected) in checks.items():
         assert got.device is dev, name

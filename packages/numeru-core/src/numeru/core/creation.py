@@ -91,6 +91,9 @@ def asarray(
                 result = Tensor(backend.asarray(result.data, None, target.index, True), target)
         else:
             if isinstance(obj, np.ndarray) and obj.dtype.byteorder == ">":
+                if copy is False:  # tensors hold native byte order: converting copies
+                    raise expected("copy", "None or True for a big-endian array (converting "
+                                   "it to native byte order copies it)", copy)
                 obj = obj.astype(obj.dtype.newbyteorder("="))
             if isinstance(obj, np.ndarray) and obj.dtype not in _VALID and dt is None:
                 _dtype(obj.dtype)  # raises a DTypeError naming the unsupported dtype
@@ -198,6 +201,8 @@ def full(
     requires_grad: bool = False,
 ) -> Tensor:
     if isinstance(fill_value, Tensor):
+        if dtype is None:
+            dtype = fill_value.dtype  # a one-element tensor's dtype, as np.full keeps it
         fill_value = fill_value.item()
     return _with_grad(_fill(shape, dtype, device, fill_value), requires_grad)
 
@@ -251,6 +256,7 @@ def arange(
     requires_grad: bool = False,
 ) -> Tensor:
     target = _target(device)
+    start, stop, step = _python_number(start), _python_number(stop), _python_number(step)
     if stop is None:
         start, stop = 0, start
     if step == 0:
@@ -272,6 +278,17 @@ def arange(
     )
 
 
+def _python_number(value: Any) -> Any:
+    """A 0-d Tensor or a NumPy scalar (``np.float32(2.5)``) as the Python number it holds, so
+    ``arange``/``linspace`` infer the dtype from its kind, as for Python numbers."""
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise expected("arange/linspace: bound", "a number or a 0-d tensor",
+                           f"a tensor of shape {value.shape}", error=ShapeError)
+        return value.item()
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def linspace(
     start: Any,
     stop: Any,
@@ -284,6 +301,7 @@ def linspace(
     requires_grad: bool = False,
 ) -> Tensor:
     target = _target(device)
+    start, stop = _python_number(start), _python_number(stop)
     dt = (
         _dtype(dtype)
         if dtype is not None

@@ -232,7 +232,10 @@ def _binary_retry(o: Op, fn: Any, a: Any, b: Any, device: Device, exc: Exception
         common = backend.native_dtype(_result_type(_dtype_or_type(a), _dtype_or_type(b)))
         xp = backend.xp
         b_arr = xp.asarray(b, dtype=common) if isinstance(b, _SCALARS) else xp.astype(b, common)
-        return fn(xp.astype(a, common), b_arr)
+        try:
+            return fn(xp.astype(a, common), b_arr)
+        except TypeError as no_loop:  # none in the common dtype either (complex // ...)
+            exc = no_loop
     if isinstance(exc, TypeError) and not isinstance(exc, DTypeError):
         raise DTypeError(f"{o.name}: expected operands of dtypes it is defined for, got "
                          f"{_show_dtype(a)} and {_show_dtype(b)} ({exc})") from None

@@ -72,9 +72,11 @@ def dtype(value: Any) -> np.dtype:
             found = np.dtype(value)
         except TypeError:
             raise DTypeError(f"dtype: expected a numeru dtype, got {value!r}") from None
+    if found.byteorder == ">":  # big-endian ">f4" means float32: numeru keeps native order
+        found = found.newbyteorder("=")
     if found not in ALL:
         raise DTypeError(f"dtype: expected one of {', '.join(BY_NAME)}, got {found}")
-    return found.newbyteorder("=") if found.byteorder == ">" else found
+    return found
 
 
 def get_default_dtype() -> np.dtype:

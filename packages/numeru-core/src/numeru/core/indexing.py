@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import dispatch
-from .errors import DeviceError, DTypeError, ShapeError
+from .errors import DeviceError, DTypeError, NumeruError, ShapeError, ValidationError
 from .tensor import Tensor
 
 _BASIC = (int, slice, type(None), type(Ellipsis))
@@ -107,9 +107,23 @@ def setitem(x: Tensor, key: Any, value: Any) -> None:
         raise IndexOutOfRangeError(f"index {_show(key)}: out of range for shape {x.shape}: "
                                    f"{exc}") from None
     except ValueError as exc:
-        shape = tuple(getattr(value, "shape", np.shape(value)))
-        raise ShapeError(f"setitem: value of shape {shape} does not broadcast to the "
-                         f"indexed region of a tensor of shape {x.shape}: {exc}") from None
+        raise setitem_error(x, value, exc) from None
+
+
+def setitem_error(x: Tensor, value: Any, exc: ValueError) -> Exception:
+    """NumPy's ValueError from ``x[key] = value`` as numeru's error: a ``ShapeError`` when
+    ``value`` does not fit the indexed region, a ``ValidationError`` naming ``value`` when it
+    does not convert to ``x``'s dtype (NaN or infinity into an integer tensor)."""
+    if isinstance(exc, NumeruError):
+        return exc
+    text = str(exc)
+    if "convert" in text and "broadcast" not in text:
+        shown = value.dtype if isinstance(value, Tensor) else repr(value)
+        return ValidationError(f"setitem: value: expected values that convert to the "
+                               f"tensor's dtype {x.dtype}, got {shown} ({text})")
+    shape = tuple(getattr(value, "shape", np.shape(value)))
+    return ShapeError(f"setitem: value of shape {shape} does not broadcast to the "
+                      f"indexed region of a tensor of shape {x.shape}: {text}")
 
 
 def _check_mask(x: Tensor, mask: Any, name: str) -> None:

@@ -12,6 +12,11 @@ _op = dispatch.op
 
 
 def matmul(x1: Tensor, x2: Tensor, /, *, out: Tensor | None = None) -> Tensor:
+    # Nested lists (``[[1, 0], [0, 1]] @ t``) become tensors first, as NumPy converts them.
+    if isinstance(x1, (list, tuple)):
+        x1 = Tensor._from_host(x1, getattr(x2, "device", None))
+    if isinstance(x2, (list, tuple)):
+        x2 = Tensor._from_host(x2, getattr(x1, "device", None))
     a_shape, b_shape = getattr(x1, "shape", None), getattr(x2, "shape", None)
     if a_shape is not None and b_shape is not None and a_shape and b_shape:
         k1 = a_shape[-1]

@@ -40,9 +40,19 @@ def matrix_transpose(x: Tensor, /) -> Tensor:
         raise _shape_error("matrix_transpose", exc, x) from None
 
 
+# The Array API takes these arguments positionally only (NumPy also takes them by keyword,
+# array-api-strict does not), so the generic code passes them by position.
+def _moveaxis(xp: Any, x: Any, source: Any, destination: Any) -> Any:
+    return xp.moveaxis(x, source, destination)
+
+
+def _tile(xp: Any, x: Any, reps: tuple[int, ...]) -> Any:
+    return xp.tile(x, reps)
+
+
 def moveaxis(x: Tensor, source: Any, destination: Any, /) -> Tensor:
     try:
-        return dispatch.apply_one(_op("moveaxis"), x,
+        return dispatch.apply_one(_op("moveaxis", _moveaxis), x,
                                   {"source": source, "destination": destination})
     except ValueError as exc:
         raise _shape_error("moveaxis", exc, x) from None
@@ -127,7 +137,7 @@ def repeat(x: Tensor, repeats: Any, /, *, axis: int | None = None,
 
 def tile(x: Tensor, repetitions: tuple[int, ...], /, *, out: Tensor | None = None) -> Tensor:
     try:
-        return dispatch.apply_one(_op("tile"), x, {"reps": tuple(repetitions)}, out)
+        return dispatch.apply_one(_op("tile", _tile), x, {"reps": tuple(repetitions)}, out)
     except ValueError as exc:
         raise _shape_error("tile", exc, x) from None
 

@@ -149,7 +149,15 @@ class _Methods(_Base):
         shape = self.shape
         if not shape:
             return manipulation.reshape(self, (1,))
-        start, end = start_dim % len(shape), end_dim % len(shape)
+        ndim = len(shape)
+        for name, value in (("start_dim", start_dim), ("end_dim", end_dim)):
+            if not -ndim <= value < ndim:
+                raise expected(f"flatten: {name}", f"an axis of a {ndim}-D tensor", value,
+                               error=ShapeError)
+        start, end = start_dim % ndim, end_dim % ndim
+        if start > end:
+            raise expected("flatten: start_dim", f"an axis at or before end_dim={end_dim} "
+                           f"(shape {shape})", start_dim, error=ShapeError)
         size = 1
         for s in shape[start:end + 1]:
             size *= s
@@ -289,7 +297,11 @@ class _Methods(_Base):
         return self
 
     def fill_(self, value: Any) -> Tensor:
-        dispatch.apply(_SETITEM, (self, _scalar(value)), {"key": Ellipsis})
+        value = _scalar(value)
+        try:
+            dispatch.apply(_SETITEM, (self, value), {"key": Ellipsis})
+        except ValueError as exc:  # NaN into an integer tensor: name the value
+            raise indexing.setitem_error(self, value, exc) from None
         return self
 
     def zero_(self) -> Tensor:

@@ -108,8 +108,9 @@ def clip_kernel(x: Any, min: Any = None, max: Any = None, out: Any = None) -> An
 
 def matmul_kernel(x1: Any, x2: Any, out: Any = None) -> Any:
     result = np.matmul(x1, x2, out=out)
-    if out is None and x1.dtype == _BF16 and result.dtype != _BF16:
-        # ml_dtypes computes bfloat16 products in float32; the standard keeps the input dtype.
+    if out is None and (x1.dtype is _BF16 or x2.dtype is _BF16) and result.dtype != _BF16:
+        # ml_dtypes computes bfloat16 products in float32; the standard keeps the input dtype
+        # (numeru's table: bfloat16 with bool/int8/uint8 stays bfloat16, on either side).
         expected = result_type(x1.dtype, x2.dtype)
         if result.dtype != expected:
             result = np.asarray(result).astype(expected)
@@ -148,8 +149,22 @@ def _writes_into_out(kernel: Any, meta: Any) -> None:
     kernel.out_meta = meta
 
 
+def _valid_axes(ndim: int, axis: Any) -> bool:
+    """Whether ``axis`` (None, an int or a tuple of ints) names distinct axes of ``ndim``."""
+    if axis is None:
+        return True
+    if axis.__class__ is int:
+        return -ndim <= axis < ndim
+    items = axis if isinstance(axis, tuple) else (axis,)
+    if not all(isinstance(a, (int, np.integer)) and -ndim <= a < ndim for a in items):
+        return False
+    return len({int(a) % ndim for a in items}) == len(items)
+
+
 def _reduce_meta(dtype_of: Any) -> Any:
     def meta(x: Any, axis: Any = None, keepdims: bool = False, **params: Any) -> Any:
+        if not _valid_axes(x.ndim, axis):
+            return None  # NumPy's AxisError from the kernel, not a misleading out= error
         return reduced_shape(x.shape, axis, keepdims), dtype_of(x, params.get("dtype"))
 
     return meta

@@ -70,6 +70,10 @@ def _fast_var(x: Any, axis: Any, correction: float, keepdims: bool) -> Any:
     if (x.dtype not in (np.float32, np.float64) or x.size < MIN_SIZE or x.ndim == 0
             or not x.flags.c_contiguous or not isinstance(correction, (int, float))):
         return None
+    items = axis if isinstance(axis, tuple) else (axis,)
+    if axis is not None and not all(isinstance(a, int) and -x.ndim <= a < x.ndim
+                                    for a in items):
+        return None  # an axis out of range (or not an int): NumPy raises its AxisError
     if axis is None or (isinstance(axis, tuple) and sorted(a % x.ndim for a in axis)
                         == list(range(x.ndim))):
         value = _var_flat(x.reshape(-1), float(correction))
