@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import dispatch
+from .statistics import _apply_one
 from .tensor import Tensor
 
 _op = dispatch.op
@@ -12,12 +13,12 @@ _op = dispatch.op
 
 def argmax(x: Tensor, /, *, axis: int | None = None, keepdims: bool = False,
            out: Tensor | None = None) -> Tensor:
-    return dispatch.apply_one(_op("argmax"), x, {"axis": axis, "keepdims": keepdims}, out)
+    return _apply_one(_op("argmax"), x, {"axis": axis, "keepdims": keepdims}, out)
 
 
 def argmin(x: Tensor, /, *, axis: int | None = None, keepdims: bool = False,
            out: Tensor | None = None) -> Tensor:
-    return dispatch.apply_one(_op("argmin"), x, {"axis": axis, "keepdims": keepdims}, out)
+    return _apply_one(_op("argmin"), x, {"axis": axis, "keepdims": keepdims}, out)
 
 
 def nonzero(x: Tensor, /) -> tuple[Tensor, ...]:

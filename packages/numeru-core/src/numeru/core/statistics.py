@@ -4,11 +4,37 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from . import dispatch
+from .errors import ShapeError, expected
 from .tensor import Tensor
 
 _op = dispatch.op
-_apply_one = dispatch.apply_one
+
+
+def _apply_one(o: dispatch.Op, x: Any, params: dict[str, Any], out: Any = None) -> Any:
+    """A reduction, with the namespace's errors about axes and empty inputs in our words."""
+    try:
+        return dispatch.apply_one(o, x, params, out)
+    except ValueError as exc:
+        raise _reduction_error(o.name, x, params.get("axis"), exc) from None
+
+
+def _reduction_error(name: str, x: Any, axis: Any, exc: ValueError) -> Exception:
+    """A ShapeError naming the axis (out of range or repeated) or the empty input (no
+    identity: max, min, argmax, argmin), else the error as it came."""
+    shape = getattr(x, "shape", None)
+    text = str(exc)
+    if isinstance(exc, np.exceptions.AxisError) or "repeated axis" in text or (
+            "duplicate value in 'axis'" in text):
+        ndim = len(shape) if shape is not None else "?"
+        return expected(f"{name}: axis", f"distinct axes in [-{ndim}, {ndim}) for a tensor of "
+                        f"shape {shape}", axis, error=ShapeError)
+    if shape is not None and 0 in shape and ("identity" in text or "empty sequence" in text):
+        return ShapeError(f"{name}: x: expected elements along the reduced axes ({name} of "
+                          f"nothing is undefined), got shape {shape}")
+    return exc
 _SUM, _PROD, _MEAN, _VAR, _STD = _op("sum"), _op("prod"), _op("mean"), _op("var"), _op("std")
 _MAX, _MIN, _ALL, _ANY = _op("max"), _op("min"), _op("all"), _op("any")
 _CUMSUM, _CUMPROD = _op("cumulative_sum"), _op("cumulative_prod")
