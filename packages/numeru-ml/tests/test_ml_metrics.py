@@ -135,6 +135,55 @@ def test_roc_auc_binary_and_multiclass(labels):
         M.roc_auc_score(t, P)
 
 
+def test_roc_auc_labels_and_undefined_classes_as_sklearn(labels):
+    t, _, w, P = labels
+    # A binary y_true ignores labels= (the larger label is positive): [1, 0] flipped the AUC.
+    tb = (t > 1).astype(int)
+    s = np.random.default_rng(4).random(t.size) + 0.2 * tb
+    assert M.roc_auc_score(tb, s, labels=[1, 0]) == pytest.approx(
+        skm.roc_auc_score(tb, s, labels=[1, 0]), abs=1e-12)
+    # ovr averages None and micro; ovo over the pairs of classes present in y_true.
+    for average in [None, "micro"]:
+        np.testing.assert_allclose(
+            M.roc_auc_score(t, P, multi_class="ovr", average=average, sample_weight=w),
+            skm.roc_auc_score(t, P, multi_class="ovr", average=average, sample_weight=w), **TOL)
+    t3, P5 = t[t < 3], np.random.default_rng(5).dirichlet(np.ones(5), int((t < 3).sum()))
+    for average in ["macro", "weighted"]:
+        assert M.roc_auc_score(t3, P5, multi_class="ovo", average=average,
+                               labels=[0, 1, 2, 3, 4]) == pytest.approx(
+            skm.roc_auc_score(t3, P5, multi_class="ovo", average=average,
+                              labels=[0, 1, 2, 3, 4]), abs=1e-12)
+    # A class without samples is undefined: nan with a warning (ovr, and binary y_true).
+    with pytest.warns(M.UndefinedMetricWarning, match="one class"):
+        assert np.isnan(M.roc_auc_score(t3, P5, multi_class="ovr", labels=[0, 1, 2, 3, 4]))
+    with pytest.warns(M.UndefinedMetricWarning, match="one class"):
+        assert np.isnan(M.roc_auc_score(np.ones(5), np.arange(5.0)))
+    # labels must be sorted and cover y_true (a silent wrong score before).
+    with pytest.raises(ValidationError, match="labels"):
+        M.roc_auc_score(t, P, multi_class="ovr", labels=[3, 2, 1, 0])
+    with pytest.raises(ValidationError, match="y_true"):
+        M.roc_auc_score(np.r_[t[:-1], 4], P, multi_class="ovr", labels=[0, 1, 2, 3])
+
+
+def test_log_loss_clips_with_the_input_dtype_eps():
+    proba = np.array([[1.0, 0.0], [0.3, 0.7], [1e-9, 1 - 1e-9]], np.float32)
+    ours = M.log_loss([1, 1, 0], proba, labels=[0, 1])
+    assert ours == pytest.approx(skm.log_loss([1, 1, 0], proba, labels=[0, 1]), rel=1e-6)
+    assert ours < 11.0  # float64's eps clipped -log(2.2e-16) = 36 for the first row
+
+
+def test_r2_constant_targets_and_single_sample():
+    y = np.array([[1.0, 2.0], [1.0, 2.0], [1.0, 2.0]])
+    yp = np.array([[1.0, 2.0], [1.0, 2.5], [1.0, 2.0]])
+    for force_finite in [True, False]:
+        np.testing.assert_allclose(
+            M.r2_score(y, yp, multioutput="variance_weighted", force_finite=force_finite),
+            skm.r2_score(y, yp, multioutput="variance_weighted", force_finite=force_finite))
+    assert M.r2_score(y, yp, multioutput="variance_weighted") == 0.5
+    with pytest.warns(M.UndefinedMetricWarning, match="two samples"):
+        assert np.isnan(M.r2_score([1.0], [2.0]))
+
+
 @pytest.mark.parametrize("metric", ["mean_squared_error", "mean_absolute_error", "r2_score",
                                     "root_mean_squared_error"])
 def test_regression_metrics(metric):

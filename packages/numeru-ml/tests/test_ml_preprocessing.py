@@ -115,6 +115,37 @@ def test_one_hot_unknown_and_integers():
                                   skp.OneHotEncoder(sparse_output=False).fit_transform(ints))
 
 
+def test_one_hot_categories_in_the_given_order():
+    # String categories given by the user need not be sorted; columns follow their order.
+    X = np.array([["a", "x"], ["b", "y"], ["c", "x"], ["b", "x"]], dtype=object)
+    cats = [["c", "a", "b"], ["y", "x"]]
+    for kwargs in [{}, {"drop": "first"}, {"handle_unknown": "ignore"}]:
+        ours = P.OneHotEncoder(categories=cats, sparse_output=False, **kwargs).fit(X)
+        ref = skp.OneHotEncoder(categories=cats, sparse_output=False, **kwargs).fit(X)
+        np.testing.assert_array_equal(ours.transform(X), ref.transform(X))
+        np.testing.assert_array_equal(ours.inverse_transform(ours.transform(X)), X)
+        assert list(ours.get_feature_names_out()) == list(ref.get_feature_names_out())
+    unknown = np.array([["d", "y"]], dtype=object)
+    ours = P.OneHotEncoder(categories=cats, handle_unknown="ignore").fit(X)
+    np.testing.assert_array_equal(ours.transform(unknown).toarray(), [[0, 0, 0, 1, 0]])
+
+
+@pytest.mark.parametrize("name", ["StandardScaler", "MinMaxScaler", "RobustScaler"])
+def test_scalers_keep_float32(X, name):
+    data = X.astype(np.float32)
+    ours = getattr(P, name)().fit(data)
+    ref = getattr(skp, name)().fit(data)
+    out = ours.transform(data)
+    assert out.dtype == ref.transform(data).dtype == np.float32
+    np.testing.assert_allclose(out, ref.transform(data), rtol=1e-5, atol=1e-5)
+    back = ours.inverse_transform(out)
+    assert back.dtype == np.float32
+    np.testing.assert_allclose(back, data, rtol=1e-5, atol=1e-3)
+    tensor = ours.transform(nm.asarray(data))
+    assert tensor.numpy().dtype == np.float32
+    np.testing.assert_array_equal(tensor.numpy(), out)
+
+
 def test_label_encoder_equal():
     y = np.array(["b", "a", "c", "a"])
     ours, ref = P.LabelEncoder(), skp.LabelEncoder()

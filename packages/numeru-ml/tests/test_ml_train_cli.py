@@ -57,6 +57,28 @@ def test_train_reports_bad_configs(tmp_path, capsys) -> None:
     assert "data.path" in capsys.readouterr().err
 
 
+def test_train_rejects_out_of_range_targets_and_text_csv(tmp_path, capsys) -> None:
+    np.savetxt(tmp_path / "n.csv", np.arange(12.0).reshape(4, 3), delimiter=",")
+    config = _write(tmp_path, '[model]\nname = "ridge"\n[data]\npath = "n.csv"\n'
+                              'target = 4\ntest_size = 0\n')
+    assert main(["train", config]) == 1  # 4 % 3 silently picked column 1 before
+    err = capsys.readouterr().err
+    assert "data.target" in err and "[-3, 2]" in err and "got 4" in err
+    assert not (tmp_path / "model.nmr").exists()
+    (tmp_path / "s.csv").write_text("a,b,label\n1,2,cat\n3,4,dog\n")
+    config = _write(tmp_path, '[model]\nname = "ridge"\n[data]\npath = "s.csv"\n'
+                              'test_size = 0\n')
+    assert main(["train", config]) == 1  # a raw NumPy ValueError traceback before
+    err = capsys.readouterr().err
+    assert "data.path" in err and "cat" in err
+    config = _write(tmp_path, '[model]\nname = "ridge"\n[data]\npath = "n.csv"\n'
+                              'target = -3\ntest_size = 0\n')
+    assert main(["train", config]) == 0
+    np.testing.assert_allclose(nm.load(tmp_path / "model.nmr").coef_,
+                               sk.Ridge().fit(np.arange(12.0).reshape(4, 3)[:, 1:],
+                                              np.arange(0.0, 12, 3)).coef_, rtol=1e-8)
+
+
 def test_demo_section_runs() -> None:
     from numeru.ml.demo import section
 

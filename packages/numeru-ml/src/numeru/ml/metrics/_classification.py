@@ -231,8 +231,13 @@ def f1_score(y_true, y_pred, *, labels=None, pos_label=1, average="binary", samp
 def log_loss(y_true, y_proba, *, normalize=True, sample_weight=None, labels=None):
     """Cross-entropy of predicted probabilities; probabilities clipped to [eps, 1 - eps]."""
     t = _labels_1d("y_true", y_true)
-    P = np.asarray(to_numpy(y_proba) if not isinstance(y_proba, (list, tuple))
-                   else np.asarray(y_proba), np.float64)
+    raw = np.asarray(to_numpy(y_proba) if not isinstance(y_proba, (list, tuple))
+                     else np.asarray(y_proba))
+    # As scikit-learn, the clipping eps is the one of the given floating dtype (float32
+    # probabilities are clipped at 1.2e-7, not 2.2e-16); the loss is summed in float64.
+    eps = float(np.finfo(raw.dtype if raw.dtype in (np.float16, np.float32)
+                         else np.float64).eps)
+    P = raw.astype(np.float64)
     if P.shape[0] != t.shape[0]:
         raise expected("y_proba", f"{t.shape[0]} rows (as many as y_true)",
                        f"{P.shape[0]} rows", error=ShapeError)
@@ -252,7 +257,6 @@ def log_loss(y_true, y_proba, *, normalize=True, sample_weight=None, labels=None
     if P.shape[1] != classes.size:
         raise expected("y_proba", f"{classes.size} columns (one per class)",
                        f"{P.shape[1]} columns", error=ShapeError)
-    eps = np.finfo(P.dtype).eps
     if not np.allclose(P.sum(axis=1), 1.0, rtol=np.sqrt(eps), atol=0):
         warnings.warn("The y_proba values do not sum to one. Make sure to pass probabilities.",
                       UserWarning, stacklevel=2)

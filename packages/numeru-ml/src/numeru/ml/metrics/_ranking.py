@@ -4,10 +4,14 @@ prevalence-weighted averages. Also ``roc_curve`` and the trapezoidal ``auc``."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from numeru.core.errors import ShapeError, ValidationError, expected
 from numeru.core.estimator import to_numpy
+
+from ._classification import UndefinedMetricWarning
 
 
 def _host(a, dtype=None):
@@ -72,8 +76,11 @@ def auc(x, y):
 
 def _binary_auc(y01, score, sample_weight, max_fpr):
     if np.unique(y01).size != 2:
-        raise expected("y_true", "both classes present (ROC AUC is undefined with one class)",
-                       np.unique(y01).tolist(), error=ValidationError)
+        # As scikit-learn: undefined with one class, reported as nan with a warning (so that a
+        # cross-validation fold without positives does not abort the whole run).
+        warnings.warn("Only one class is present in y_true. ROC AUC score is not defined in "
+                      "that case.", UndefinedMetricWarning, stacklevel=3)
+        return float("nan")
     fpr, tpr, _ = roc_curve(y01, score, pos_label=1, sample_weight=sample_weight)
     if max_fpr is None or max_fpr == 1:
         return auc(fpr, tpr)
@@ -86,42 +93,86 @@ def _binary_auc(y01, score, sample_weight, max_fpr):
     return float(0.5 * (1 + (partial - min_area) / (max_fpr - min_area)))
 
 
+def _multiclass_classes(t, s, labels):
+    """The classes that y_score's columns stand for (``labels``, checked, or y_true's)."""
+    if labels is None:
+        classes = np.unique(t)
+        if s.shape[1] != classes.size:
+            raise expected("y_score", f"{classes.size} columns (one per class in y_true; pass "
+                           "labels= when y_true lacks some)", f"{s.shape[1]} columns",
+                           error=ShapeError)
+        return classes
+    given = np.asarray(labels)
+    classes = np.unique(given)
+    if given.ndim != 1 or classes.size != given.size:
+        raise expected("labels", "unique labels", given.tolist())
+    if not np.array_equal(classes, given):
+        raise expected("labels", "labels in sorted order (y_score's columns follow the "
+                       "sorted classes)", given.tolist())
+    if s.shape[1] != classes.size:
+        raise expected("y_score", f"{classes.size} columns (one per label)",
+                       f"{s.shape[1]} columns", error=ShapeError)
+    outside = np.setdiff1d(t, classes)
+    if outside.size:
+        raise expected("y_true", f"labels among labels={classes.tolist()}",
+                       outside.tolist(), error=ValidationError)
+    return classes
+
+
 def roc_auc_score(y_true, y_score, *, average="macro", sample_weight=None, max_fpr=None,
                   multi_class="raise", labels=None):
-    """Area under the ROC curve: binary, or multi-class with ``multi_class='ovr'|'ovo'``."""
+    """Area under the ROC curve: binary, or multi-class with ``multi_class='ovr'|'ovo'``.
+
+    As scikit-learn: the problem is multi-class when y_true holds more than 2 classes or
+    y_score more than 2 columns; ``labels`` only matters then (a binary y_true always takes
+    its larger label as the positive class); a class with no sample gives nan with an
+    ``UndefinedMetricWarning``.
+    """
     t = _host(y_true)
     s = _host(y_score, np.float64)
     w = None if sample_weight is None else _host(sample_weight, np.float64)
     if max_fpr is not None and not 0 < max_fpr <= 1:
         raise expected("max_fpr", "a number in (0, 1]", max_fpr)
-    classes = np.unique(t) if labels is None else np.asarray(labels)
-    if s.ndim == 2 and s.shape[1] > 2 or (s.ndim == 2 and classes.size > 2):
+    present = np.unique(t)
+    if present.size > 2 or (s.ndim == 2 and s.shape[1] > 2):
+        if s.ndim != 2:
+            raise expected("y_score", "a 2-D array (n_samples, n_classes) for a multi-class "
+                           "y_true", f"shape {s.shape}", error=ShapeError)
         if multi_class not in ("ovr", "ovo"):
             raise expected("multi_class", "'ovr' or 'ovo' for multi-class scores", multi_class)
-        if average not in ("macro", "weighted"):
-            raise expected("average", "'macro' or 'weighted' for multi-class ROC AUC", average)
+        allowed = ("micro", "macro", "weighted", None) if multi_class == "ovr" else \
+            ("macro", "weighted")
+        if average not in allowed:
+            raise expected("average", f"one of {allowed} for multi_class={multi_class!r}",
+                           average)
         if max_fpr is not None and max_fpr != 1:
             raise expected("max_fpr", "None for multi-class ROC AUC", max_fpr)
-        if s.shape[1] != classes.size:
-            raise expected("y_score", f"{classes.size} columns (one per class)",
-                           f"{s.shape[1]} columns", error=ShapeError)
+        classes = _multiclass_classes(t, s, labels)
         if not np.allclose(s.sum(axis=1), 1.0):
             raise expected("y_score", "probabilities that sum to 1 over classes for "
                            "multi-class ROC AUC", "rows that do not")
         y_index = np.searchsorted(classes, t)
         if multi_class == "ovr":
-            scores = np.array([_binary_auc((y_index == c).astype(int), s[:, c], w, None)
+            Y = (y_index[:, None] == np.arange(classes.size)[None, :]).astype(int)
+            if average == "micro":
+                wm = None if w is None else np.repeat(w, classes.size)
+                return _binary_auc(Y.ravel(), s.ravel(), wm, None)
+            scores = np.array([_binary_auc(Y[:, c], s[:, c], w, None)
                                for c in range(classes.size)])
+            if average is None:
+                return scores
             if average == "macro":
                 return float(np.mean(scores))
-            prevalence = np.array([np.sum((y_index == c) * (1.0 if w is None else w))
-                                   for c in range(classes.size)])
+            prevalence = (Y * (1.0 if w is None else w[:, None])).sum(axis=0)
+            if prevalence.sum() == 0:
+                return 0.0
             return float(np.average(scores, weights=prevalence))
         if w is not None:
             raise expected("sample_weight", "None for multi_class='ovo'", "weights")
         pair_scores, prevalence = [], []
-        for a in range(classes.size):
-            for b in range(a + 1, classes.size):
+        seen = np.unique(y_index)  # pairs of the classes y_true holds, as scikit-learn
+        for i, a in enumerate(seen):
+            for b in seen[i + 1:]:
                 mask = (y_index == a) | (y_index == b)
                 ab = _binary_auc((y_index[mask] == a).astype(int), s[mask, a], None, None)
                 ba = _binary_auc((y_index[mask] == b).astype(int), s[mask, b], None, None)
@@ -134,7 +185,5 @@ def roc_auc_score(y_true, y_score, *, average="macro", sample_weight=None, max_f
         raise expected("average", "'macro', 'weighted' or None", average)
     if s.ndim == 2:
         s = s[:, -1]
-    if classes.size > 2:
-        raise expected("y_true", "2 classes for a 1-D y_score", classes.tolist())
-    y01 = (t == classes[-1]).astype(int)
+    y01 = (t == present[-1]).astype(int) if present.size else np.zeros(t.shape, int)
     return _binary_auc(y01, s, w, max_fpr)

@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from numeru.core.errors import ShapeError, expected
 from numeru.core.estimator import to_numpy
+
+from ._classification import UndefinedMetricWarning
 
 
 def _check(y_true, y_pred, sample_weight, multioutput, allowed):
@@ -71,6 +75,10 @@ def r2_score(y_true, y_pred, *, sample_weight=None, multioutput="uniform_average
     predicted exactly and 0.0 otherwise (instead of nan / -inf), as scikit-learn."""
     t, p, w = _check(y_true, y_pred, sample_weight, multioutput,
                      ("raw_values", "uniform_average", "variance_weighted"))
+    if t.shape[0] < 2:
+        warnings.warn("R^2 score is not well-defined with less than two samples.",
+                      UndefinedMetricWarning, stacklevel=2)
+        return float("nan")
     weight = 1.0 if w is None else w[:, None]
     num = (weight * (t - p) ** 2).sum(axis=0)
     den = (weight * (t - np.average(t, axis=0, weights=w)) ** 2).sum(axis=0)
@@ -90,6 +98,8 @@ def r2_score(y_true, y_pred, *, sample_weight=None, multioutput="uniform_average
         if multioutput == "uniform_average":
             return float(np.average(scores))
         if not np.any(nonzero_den):
-            return 1.0 if not np.any(nonzero_num) else 0.0
+            # Every target is constant: no variance to weight by, so (as scikit-learn) the
+            # outputs count equally.
+            return float(np.average(scores))
         return float(np.average(scores, weights=den))
     return float(np.average(scores, weights=np.asarray(multioutput, np.float64)))

@@ -43,6 +43,21 @@ def _column(A, j):
     return col
 
 
+def _positions(cats, col):
+    """Index of each value of ``col`` in ``cats`` and whether it is there at all.
+
+    ``cats`` keeps the user's order (string categories given through ``categories=`` need not
+    be sorted, as in scikit-learn), so the search goes through a sorting permutation.
+    """
+    n = col.shape[0]
+    if cats.size == 0:
+        return np.zeros(n, np.int64), np.zeros(n, bool)
+    order = np.argsort(cats, kind="stable")
+    at = np.clip(np.searchsorted(cats, col, sorter=order), 0, cats.size - 1)
+    pos = order[at]
+    return pos, cats[pos] == col
+
+
 class OneHotEncoder(TransformerMixin, BaseEstimator):
     """Encode each categorical column as one indicator column per category."""
 
@@ -126,9 +141,7 @@ class OneHotEncoder(TransformerMixin, BaseEstimator):
         offset = 0
         for j, cats in enumerate(self.categories_):
             col = _column(A, j)
-            pos = np.searchsorted(cats, col) if cats.size else np.zeros(n, np.int64)
-            pos = np.clip(pos, 0, max(cats.size - 1, 0))
-            known = cats[pos] == col if cats.size else np.zeros(n, bool)
+            pos, known = _positions(cats, col)
             if not known.all() and self.handle_unknown == "error":
                 raise expected("X", f"categories seen in fit for column {j}",
                                col[~known][0], error=ValidationError)

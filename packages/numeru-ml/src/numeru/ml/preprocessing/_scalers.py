@@ -64,9 +64,16 @@ def _incremental_mean_var(X, last_mean, last_var, last_count, sw):
 
 
 def _apply(X, fn):
-    """Run ``fn(xp, Xv, as_xp)`` where as_xp converts fitted NumPy statistics to X's backend."""
+    """Run ``fn(xp, Xv, as_xp)`` where as_xp converts fitted NumPy statistics to X's backend.
+
+    The result keeps X's floating dtype (float32 stays float32, as in scikit-learn): the
+    arithmetic with the float64 statistics is done in float64 and rounded once at the end.
+    """
     xp = get_namespace(X)
-    return fn(xp, X, (lambda a: a) if xp is np else xp.asarray)
+    out = fn(xp, X, (lambda a: a) if xp is np else xp.asarray)
+    if out.dtype != X.dtype:
+        out = out.astype(X.dtype) if xp is np else xp.astype(out, X.dtype)
+    return out
 
 
 class StandardScaler(TransformerMixin, BaseEstimator):

@@ -53,7 +53,12 @@ def _split_target(table: np.ndarray, target: Any, names: list[str] | None) -> tu
                            target)
         index = names.index(target)
     elif isinstance(target, int) and not isinstance(target, bool):
-        index = target % table.shape[1]
+        n_columns = table.shape[1]
+        if not -n_columns <= target < n_columns:
+            # An out-of-range index must not wrap around to another column.
+            raise expected("data.target", f"a column index in [{-n_columns}, {n_columns - 1}] "
+                           f"(the table has {n_columns} columns)", target)
+        index = target % n_columns
     else:
         raise expected("data.target", "a column name or index", target)
     keep = [j for j in range(table.shape[1]) if j != index]
@@ -76,7 +81,13 @@ def load_table(path: str, target: Any) -> tuple[np.ndarray, np.ndarray]:
             names = None
         except ValueError:
             names = [n.strip().strip('"') for n in first]
-        table = np.loadtxt(path, delimiter=",", skiprows=0 if names is None else 1, ndmin=2)
+        try:
+            table = np.loadtxt(path, delimiter=",", skiprows=0 if names is None else 1,
+                               ndmin=2)
+        except ValueError as exc:
+            raise expected("data.path", f"a CSV file of numbers below an optional header "
+                           f"(encode string columns and labels as numbers first): {path}",
+                           str(exc), error=FormatError) from None
         return _split_target(table, target, names)
     if suffix == ".npy":
         return _split_target(np.load(path, allow_pickle=False), target, None)
