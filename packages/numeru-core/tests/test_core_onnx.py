@@ -201,3 +201,10 @@ def test_unwritable_path_is_a_validation_error(fake_plugin, tmp_path):
         nm.onnx.export(Scaler().fit(X), tmp_path / "missing-dir" / "m.onnx")
     with pytest.raises(ValidationError, match="metadata: expected a dict of str -> str"):
         nm.onnx.export(Scaler().fit(X), tmp_path / "m.onnx", metadata={"a": 1})
+
+
+def test_a_path_that_is_not_a_path_is_a_validation_error(fake_plugin, tmp_path):
+    # os.fspath(123) raised a bare TypeError before the path check
+    for bad in (123, None):
+        with pytest.raises(ValidationError, match="path: expected a str or os.PathLike"):
+            nm.onnx.export(Scaler().fit(X), bad)

@@ -287,3 +287,24 @@ def test_a_command_that_fails_to_load_does_not_break_the_cli(capsys):
         assert "numeru-core" in capsys.readouterr().out
     finally:
         plugins.unregister("test-broken-command")
+
+
+def test_demo_checks_every_section_name_before_running_any(capsys):
+    ran = []
+
+    class OneDemo:
+        @hookimpl
+        def register_demos(self, register):
+            register("test-first-demo", lambda out: ran.append("first"))
+
+    plugins.register(OneDemo(), "test-one-demo")
+    try:
+        from numeru.core.cli import main
+
+        assert main(["demo", "test-first-demo", "test-no-such-demo"]) == 1
+        err = capsys.readouterr().err
+        assert "unknown demo section 'test-no-such-demo'" in err and "test-first-demo" in err
+        assert ran == []  # the valid section did not run before the error
+        assert main(["demo", "test-first-demo"]) == 0 and ran == ["first"]
+    finally:
+        plugins.unregister("test-one-demo")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -327,3 +329,116 @@ def test_argument_errors():
         gen.set_state({"key": [1], "counter": [0, 0, 0, 0]})
     with pytest.raises(ValidationError, match="n"):
         gen.spawn(-1)
+
+
+def test_integers_array_bounds_are_checked_before_any_cast():
+    # Bounds used to be cast to int64/uint64 first: -5 became 2**64 - 5 for uint64 and 2**63
+    # became -2**63 for int64, so out-of-range bounds passed and gave wrapped values (NumPy
+    # raises "low is out of bounds").
+    gen = nm.random.Generator(30)
+    with pytest.raises(ValidationError, match=r"low: expected values in \[0, "):
+        gen.integers(np.array([-5]), np.array([-2]), dtype=np.uint64)
+    with pytest.raises(ValidationError, match="low: .*int64.*9223372036854775808"):
+        gen.integers(np.array([2**63], np.uint64), np.array([2**63 + 10], np.uint64))
+    with pytest.raises(ValidationError, match="low"):
+        gen.integers(-1, np.array([5]), dtype=np.uint64)  # was a bare OverflowError
+    with pytest.raises(ValidationError, match="high"):
+        gen.integers(0, np.array([-2]), dtype=np.uint64)  # was [0, 2**64 - 2) silently
+    with pytest.raises(ValidationError, match="high"):
+        gen.integers(np.array([0]), 2**63 + 1)
+    # bounds at the dtype limits still work, as arrays of any int dtype
+    v = gen.integers(np.array([0]), np.array([2**63], np.uint64), 2000).numpy()
+    assert v.dtype == np.int64 and v.min() >= 0 and (v >= 2**62).any()
+    w = gen.integers(np.array([-128], np.int8), np.array([127], np.int8), 3000, dtype=np.int8,
+                     endpoint=True).numpy()
+    assert w.dtype == np.int8 and w.min() == -128 and w.max() == 127
+    u = gen.integers(np.array([2**64 - 3], np.uint64), 2**64, 500, dtype=np.uint64).numpy()
+    assert set(u.tolist()) == {2**64 - 3, 2**64 - 2, 2**64 - 1}
+
+
+def test_choice_p_sums_to_one_within_its_own_dtype():
+    # NumPy's tolerance is sqrt(eps) of p's dtype: a float32 softmax output is accepted.
+    gen = nm.random.Generator(31)
+    p32 = np.full(3, 1 / 3, dtype=np.float32)  # sums to 1 + 3e-8 in float64
+    v = gen.choice(3, 6000, p=p32).numpy()
+    assert stats.chisquare(np.bincount(v, minlength=3)).pvalue > 1e-3
+    assert gen.choice(3, 2, replace=False, p=nm.asarray(p32)).shape == (2,)
+    with pytest.raises(ValidationError, match="sum to 1"):
+        gen.choice(3, p=np.array([0.5, 0.5, 0.01], np.float32))
+    with pytest.raises(ValidationError, match="sum to 1"):
+        gen.choice(3, p=[1 / 3 + 1e-7, 1 / 3, 1 / 3])  # float64 keeps the strict tolerance
+    with pytest.raises(ValidationError, match="p: expected an array of real probabilities"):
+        gen.choice(3, p=["a", "b", "c"])
+
+
+def test_shuffle_views_in_place_and_lists_only_along_axis_0():
+    gen = nm.random.Generator(32)
+    x = nm.arange(24).reshape(4, 6)
+    gen.shuffle(x[:, ::2], axis=1)  # a strided Tensor view: only its columns move
+    got = x.numpy()
+    np.testing.assert_array_equal(got[:, 1::2], np.arange(24).reshape(4, 6)[:, 1::2])
+    assert sorted(got[0, ::2].tolist()) == [0, 2, 4]
+    assert (got[:, ::2] - got[0, ::2] == np.arange(0, 24, 6)[:, None]).all()  # whole columns
+    a = np.arange(24).reshape(4, 6)
+    gen.shuffle(a[::-2])  # a reversed, strided NumPy view
+    np.testing.assert_array_equal(a[0::2], np.arange(24).reshape(4, 6)[0::2])
+    assert sorted(a[1::2, 0].tolist()) == [6, 18]
+    items = [1, 2, 3]
+    with pytest.raises(ValidationError, match="axis: expected 0 for a list"):
+        gen.shuffle(items, axis=1)  # NumPy refuses it too; was silently ignored
+    assert items == [1, 2, 3]
+
+
+def test_uniform_range_must_be_finite_in_the_output_dtype():
+    gen = nm.random.Generator(33)
+    with pytest.raises(ValidationError, match="high - low"):
+        gen.uniform(0.0, [1.0, np.inf])  # was inf in the output (NumPy: OverflowError)
+    with pytest.raises(ValidationError, match="high - low"):
+        gen.uniform(nm.asarray([np.nan]), 1.0)
+    with pytest.raises(ValidationError, match="high - low: .*float32"):
+        gen.uniform(0.0, 1e39, 3, dtype=np.float32)  # was inf with an overflow warning
+    v = gen.uniform(0.0, 3e38, 1000, dtype=np.float32).numpy()
+    assert np.isfinite(v).all() and v.max() > 1e38
+
+
+def test_bernoulli_dtype_is_checked():
+    gen = nm.random.Generator(34)
+    with pytest.raises(DTypeError, match="dtype: expected a numeru dtype.*'foo'"):
+        gen.bernoulli(0.5, 3, dtype="foo")  # was a bare TypeError (float64 via np.dtype(None))
+    with pytest.raises(DTypeError, match="dtype"):
+        gen.bernoulli(0.5, 3, dtype="U3")
+    assert gen.bernoulli(0.5, 3, dtype=nm.int8).dtype == np.int8
+
+
+def test_state_restores_every_sampling_method_and_orders_are_uniform():
+    gen = nm.random.Generator(35)
+    gen.normal(size=3)
+    state = gen.get_state()
+
+    def draws(g):
+        return [g.integers(5, 5 + 3 * 2**30, 999).numpy(),  # rejection redraw rounds
+                g.integers([0, 1], [2**40, 7], (5, 2)).numpy(),
+                g.choice(50, 5, replace=False).numpy(), g.choice(6, 6, replace=False).numpy(),
+                g.choice(4, 3, replace=False, p=[0.4, 0.3, 0.2, 0.1]).numpy(),
+                g.permutation(np.arange(12).reshape(3, 4), axis=1).numpy(),
+                g.bernoulli([0.2, 0.8], (4, 2)).numpy(), g.spawn(1)[0].random(3).numpy()]
+
+    first = draws(gen)
+    gen.set_state(state)
+    for a, b in zip(first, draws(gen), strict=True):
+        assert a.tobytes() == b.tobytes()
+    # all 24 orders of 4 items equally likely; ordered weighted pairs follow sequential
+    # sampling's exact probabilities p_i * p_j / (1 - p_i)
+    perms = {p: i for i, p in enumerate(itertools.permutations(range(4)))}
+    counts = np.zeros(24)
+    for _ in range(2400):
+        counts[perms[tuple(gen.permutation(4).numpy().tolist())]] += 1
+    assert stats.chisquare(counts).pvalue > 1e-3
+    p = np.array([0.5, 0.25, 0.15, 0.1])
+    pairs = [(i, j) for i in range(4) for j in range(4) if i != j]
+    seen = dict.fromkeys(pairs, 0)
+    for _ in range(3000):
+        i, j = gen.choice(4, 2, replace=False, p=p).numpy().tolist()
+        seen[(i, j)] += 1
+    expect = np.array([p[i] * p[j] / (1 - p[i]) for i, j in pairs]) * 3000
+    assert stats.chisquare([seen[k] for k in pairs], expect).pvalue > 1e-3

@@ -80,8 +80,8 @@ def _demo(args: argparse.Namespace) -> int:
 
     demos = registry("demos")
     wanted = args.sections or demos.names()
-    for name in wanted:
-        section = demos.get(name)
+    sections = [demos.get(name) for name in wanted]  # an unknown name fails before any runs
+    for name, section in zip(wanted, sections, strict=True):
         print(f"\n== {name} ({demos.provider(name)}) ==")
         section(sys.stdout)
     return 0

@@ -37,7 +37,10 @@ def export(model: Any, path: str | os.PathLike[str], *, sample_input: Any = None
     from .nmr._codec import producer, registered_name
     from .nmr._io import _metadata  # the same str -> str check as nm.save's metadata
 
-    target = os.fspath(path)
+    try:
+        target: Any = os.fspath(path)
+    except TypeError:  # an int, None, ...: not a path at all
+        target = None
     if not isinstance(target, str):
         raise expected("path", "a str or os.PathLike path", path)
     extra = _metadata(metadata)

@@ -234,8 +234,9 @@ class Generator:
         params = _params(device, name, low=low, high=high)
         if params is None:
             scale = float(high) - float(low)
-            if not np.isfinite(scale):
-                raise expected("high - low", "a finite range", scale)
+            # the range must be finite in the output dtype (float32 overflows above ~3.4e38)
+            if not abs(scale) <= float(np.finfo(name).max):
+                raise expected("high - low", f"a finite range in {name}", scale)
             shape = as_shape(size)
             data = self._uniform_data(_count(shape), name, device, float(low), scale)
             return self._tensor(data, shape, device)
@@ -243,7 +244,10 @@ class Generator:
         xp = device.backend.xp
         u = xp.reshape(self._uniform_data(_count(shape), name, device), shape)
         lo, hi = params["low"], params["high"]
-        return Tensor(lo + (hi - lo) * u, device)
+        scale = hi - lo
+        if not bool(xp.all(xp.isfinite(scale))):
+            raise expected("high - low", f"finite ranges in {name}", "infinite or nan values")
+        return Tensor(lo + scale * u, device)
 
     @_on_device
     def normal(self, loc: Any = 0.0, scale: Any = 1.0, size: Any = None, *,
@@ -293,7 +297,7 @@ class Generator:
         xp = device.backend.xp
         result = xp.reshape(self._uniform_data(_count(shape), "float64", device), shape) < p_data
         if dtype is not None:
-            result = xp.astype(result, device.backend.native_dtype(np.dtype(dtype)))
+            result = xp.astype(result, device.backend.native_dtype(_result_dtype(dtype)))
         return Tensor(result, device)
 
     @_on_device
@@ -319,6 +323,20 @@ class Generator:
                axis: int = 0, shuffle: bool = True) -> Tensor:
         """Samples from ``range(a)`` (an int) or from ``a`` along ``axis``, NumPy's signature."""
         return sampling.choice(self, a, size, replace, p, axis, shuffle)
+
+
+def _result_dtype(dtype: Any) -> np.dtype:
+    """``bernoulli``'s ``dtype=``: any numeru dtype (bool, int, float, complex)."""
+    from ..dtypes import ALL
+
+    try:
+        found = np.dtype(dtype)
+    except TypeError:
+        found = None
+    if found is None or found not in ALL:  # (np.dtype == None compares as float64)
+        raise expected("dtype", "a numeru dtype (bool, int, uint, float or complex)", dtype,
+                       error=DTypeError)
+    return found
 
 
 def _words(value: Any, count: int, name: str) -> list[int]:

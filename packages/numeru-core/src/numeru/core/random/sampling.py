@@ -24,8 +24,10 @@ from __future__ import annotations
 import operator
 from typing import TYPE_CHECKING, Any
 
+import ml_dtypes
 import numpy as np
 
+from ..dtypes import REAL_FLOATING
 from ..errors import DTypeError, ShapeError, ValidationError, expected
 from ..tensor import Tensor
 from . import ops, transforms
@@ -81,8 +83,10 @@ def integers(gen: Generator, low: Any, high: Any, size: Any, dtype: Any,
         span = last - low_v + 1  # in [1, 2**64]
         values = _bounded(gen, n, span, device, low_v % 2**64)
     else:
-        low_h = np.asarray(low_v, dtype=np.int64 if dt.kind == "i" else np.uint64)
-        high_h = np.asarray(high_v, dtype=low_h.dtype)
+        # Bounds are checked as given (int64, uint64 or a narrower int dtype; NumPy compares
+        # signed with unsigned exactly) and only then cast: a cast first would wrap -1 to
+        # 2**64 - 1 for uint64, or 2**63 to -2**63 for int64, and pass the checks.
+        low_h, high_h = np.asarray(low_v), np.asarray(high_v)
         try:
             shape = tuple(np.broadcast_shapes(low_h.shape, high_h.shape)) if size is None \
                 else as_shape(size)
@@ -90,16 +94,20 @@ def integers(gen: Generator, low: Any, high: Any, size: Any, dtype: Any,
         except ValueError:
             raise ShapeError(f"integers: low {low_h.shape}, high {high_h.shape} and size "
                              f"{size} cannot be broadcast together") from None
-        if (low_h < info.min).any():
-            raise expected("low", f"values >= {info.min} (the minimum of {dt})", low)
-        last_h = high_h if endpoint else high_h - 1
+        if low_h.size and (int(low_h.min()) < info.min or int(low_h.max()) > info.max):
+            raise expected("low", f"values in [{info.min}, {info.max}] (the range of {dt})",
+                           low)
+        top = info.max if endpoint else info.max + 1  # the largest high allowed
         bad = (high_h < low_h) if endpoint else (high_h <= low_h)
-        if bad.any() or (last_h > info.max).any():
+        if high_h.size and (bad.any() or int(high_h.max()) > top):
             raise expected("high", f"values {'>=' if endpoint else '>'} low within {dt}", high)
-        # range - 1 as uint64 (wraps right even for the full 64-bit range)
-        spans_m1 = (last_h.astype(np.uint64) - low_h.astype(np.uint64)).reshape(-1)
+        # low and the largest value as uint64 two's complement: range - 1 is their difference
+        # mod 2**64, exact even for the full 64-bit range
+        low_u = low_h.astype(np.uint64)
+        last_u = (high_h if endpoint else high_h - 1).astype(np.uint64)  # no wrap: checked
+        spans_m1 = (last_u - low_u).reshape(-1)
         n = spans_m1.size
-        values = _bounded_array(gen, spans_m1, device, low_h.astype(np.uint64).reshape(-1))
+        values = _bounded_array(gen, spans_m1, device, low_u.reshape(-1))
     # values are low + offset mod 2**64; the casts reinterpret them as two's complement
     native = device.backend.native_dtype(dt)
     if dt != np.uint64:
@@ -205,6 +213,8 @@ def permutation(gen: Generator, x: Any, axis: int) -> Tensor:
 
 def shuffle(gen: Generator, x: Any, axis: int) -> None:
     if isinstance(x, list):
+        if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool) or axis != 0:
+            raise expected("axis", "0 for a list (other axes need an array)", axis)
         order = _order(gen, len(x), gen.device)
         items = list(x)
         x[:] = [items[i] for i in np.asarray(Tensor(order, gen.device).numpy()).tolist()]
@@ -232,14 +242,22 @@ def shuffle(gen: Generator, x: Any, axis: int) -> None:
 # -- choice -------------------------------------------------------------------------------------
 
 def _probabilities(p: Any, n: int, device: Any) -> Any:
-    host = np.asarray(p.numpy() if isinstance(p, Tensor) else p, dtype=np.float64)
+    given = np.asarray(p.numpy() if isinstance(p, Tensor) else p)
+    if given.dtype.kind not in "biuf" and given.dtype not in REAL_FLOATING:
+        raise expected("p", "an array of real probabilities", p)
+    host = given.astype(np.float64)
+    # NumPy's tolerance on the sum: sqrt(eps) of float64, or of p's own floating dtype when it
+    # is coarser (a float32 softmax sums to 1 only within float32's rounding)
+    tolerance = np.sqrt(np.finfo(np.float64).eps)
+    if given.dtype in REAL_FLOATING:
+        tolerance = max(tolerance, float(np.sqrt(ml_dtypes.finfo(given.dtype).eps)))
     if host.ndim != 1 or host.shape[0] != n:
         raise expected("p", f"a 1-d array of {n} probabilities (one per item of a)",
                        f"shape {host.shape}", error=ShapeError)
     if not np.isfinite(host).all() or (host < 0).any():
         raise expected("p", "finite non-negative probabilities", p)
     total = float(host.sum())
-    if abs(total - 1.0) > np.sqrt(np.finfo(np.float64).eps):
+    if abs(total - 1.0) > tolerance:
         raise expected("p", "probabilities that sum to 1", f"a sum of {total!r}")
     return host
 
