@@ -308,3 +308,28 @@ def test_demo_checks_every_section_name_before_running_any(capsys):
         assert main(["demo", "test-first-demo"]) == 0 and ran == ["first"]
     finally:
         plugins.unregister("test-one-demo")
+
+
+def test_info_reports_a_backend_that_fails_to_answer_and_goes_on(capsys):
+    from numeru.core import cli
+    from numeru.core.backends import CPUBackend
+
+    class BrokenBackend(CPUBackend):
+        name = "test-broken"
+
+        def info(self):
+            raise RuntimeError("driver fell over")
+
+    class Plugin:
+        @hookimpl
+        def register_backends(self, register):
+            register(BrokenBackend())
+
+    plugins.register(Plugin(), "test-broken-backend")
+    try:
+        assert cli.main(["info"]) == 0
+    finally:
+        plugins.unregister("test-broken-backend")
+    out = capsys.readouterr().out
+    assert "test-broken (test-broken-backend): unavailable: RuntimeError: driver fell over" in out
+    assert "cpu (numeru-core): usable, 1 device(s)" in out and "threads:" in out

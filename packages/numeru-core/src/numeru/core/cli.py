@@ -63,16 +63,24 @@ def _info(args: argparse.Namespace) -> int:
     print("backends:")
     backends = registry("backends")
     for name in backends.names():
-        backend = backends.get(name)
-        reason = backend.unavailable_reason()
-        state = "usable" if reason is None else f"unavailable: {reason}"
-        count = f", {backend.device_count()} device(s)" if reason is None else ""
-        print(f"  {name} ({backends.provider(name)}): {state}{count}")
-        if reason is None:
-            for key, value in backend.info().items():
-                print(f"    {key}: {value}")
+        print(f"  {name} ({backends.provider(name)}): {_backend_state(backends.get(name))}")
     print(f"threads: {parallel.get_num_threads()} (numba, BLAS/OpenMP, task pool)")
     return 0
+
+
+def _backend_state(backend: Any) -> str:
+    """A backend's line and its facts, one per line below it. A backend that fails to answer
+    (a third party's, a broken driver) is shown as unavailable with its error, so that
+    ``numeru info`` still reports everything else."""
+    try:
+        reason = backend.unavailable_reason()
+        if reason is not None:
+            return f"unavailable: {reason}"
+        lines = [f"usable, {backend.device_count()} device(s)"]
+        lines += [f"    {key}: {value}" for key, value in backend.info().items()]
+    except Exception as exc:  # any failure of plugin code is reported, not raised
+        return f"unavailable: {type(exc).__name__}: {exc}"
+    return "\n".join(lines)
 
 
 def _demo(args: argparse.Namespace) -> int:
