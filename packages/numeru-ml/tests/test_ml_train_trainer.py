@@ -122,6 +122,123 @@ def test_early_stopping_restores_best_weights_and_logger_writes_json(tmp_path) -
     assert [line["epoch"] for line in lines] == history["epoch"]
 
 
+def _blow_up_run(epochs: int, callbacks=(), model=None):
+    """Full-batch SGD whose rate jumps 6x at epoch 3: val_loss is best at epoch 2, then
+    grows (no early stop with a large patience)."""
+    model = model or LinearModule(4)
+    opt = optim.SGD(model.parameters(), lr=0.5)
+    sched = optim.lr_scheduler.LambdaLR(opt, lambda e: 1.0 if e < 3 else 6.0)
+    full = DataLoader(TensorDataset(nm.asarray(X), nm.asarray(Y_REG)), batch_size=120)
+    history = Trainer(model, opt, epochs=epochs, scheduler=sched, callbacks=list(callbacks),
+                      progress=False).fit(full, full)
+    return model, history
+
+
+def test_restore_best_weights_also_when_all_epochs_run() -> None:
+    """Keras 3: with restore_best_weights the best epoch's weights are put back at the end of
+    training whether or not it stopped early."""
+    stopper = EarlyStopping(patience=100, restore_best_weights=True)
+    model, history = _blow_up_run(6, [stopper])
+    assert stopper.stopped_epoch is None and len(history["val_loss"]) == 6
+    best = int(np.argmin(history["val_loss"]))
+    assert best == 2
+    reference, _ = _blow_up_run(best + 1)  # the weights at the end of the best epoch
+    np.testing.assert_array_equal(model.weight.numpy(), reference.weight.numpy())
+    np.testing.assert_array_equal(model.bias.numpy(), reference.bias.numpy())
+
+
+def test_best_weights_are_a_snapshot_even_for_array_state_dicts() -> None:
+    """A model whose state_dict() hands out its live arrays still gets its best weights back
+    (the snapshot is a copy, not an alias of the weights that keep training)."""
+
+    class ArrayState(LinearModule):
+        def state_dict(self):
+            return {"weight": self.weight.data, "bias": self.bias.data}
+
+    stopper = EarlyStopping(patience=100, restore_best_weights=True)
+    model, _ = _blow_up_run(6, [stopper], model=ArrayState(4))
+    reference, _ = _blow_up_run(3)
+    np.testing.assert_array_equal(model.weight.numpy(), reference.weight.numpy())
+
+
+def test_iterating_the_train_loader_elsewhere_keeps_the_data_order() -> None:
+    """Epoch e always sees the permutation (seed, e): metrics computed on the training loader,
+    or the training loader used for validation, must not shift the next epochs' order."""
+
+    def weights(metrics=None, validate_on_train=False):
+        model = LinearModule(4)
+        loader = _loader(Y_REG, seed=3)
+        Trainer(model, optim.SGD(model.parameters(), lr=0.05), epochs=3, metrics=metrics,
+                progress=False).fit(loader, loader if validate_on_train else None)
+        return model.weight.numpy()
+
+    plain = weights()
+    np.testing.assert_array_equal(
+        weights(metrics={"batches": lambda m, loader: float(len(list(loader)))}), plain)
+    np.testing.assert_array_equal(weights(validate_on_train=True), plain)
+
+
+def test_resume_reproduces_a_shuffled_validation_loader(tmp_path) -> None:
+    """val_loss from a shuffled val loader with a short last batch depends on the order: after
+    a resume it must equal the uninterrupted run's (it drives ReduceLROnPlateau)."""
+
+    def run(directory, crash_at=None, resume=None):
+        model = LinearModule(4, seed=3)
+        opt = optim.Adam(model.parameters(), lr=0.05)
+        sched = optim.lr_scheduler.ReduceLROnPlateau(opt, patience=0, factor=0.5)
+        val = DataLoader(TensorDataset(nm.asarray(X[:50]), nm.asarray(Y_REG[:50])),
+                         batch_size=7, shuffle=True, seed=3)
+        trainer = Trainer(model, opt, epochs=6, scheduler=sched, progress=False,
+                          callbacks=[Crash(crash_at), ModelCheckpoint(directory / "c.nmr")])
+        return model, trainer.fit(_loader(Y_REG, seed=7), val, resume_from=resume)
+
+    reference, ref_history = run(tmp_path)
+    crashed = tmp_path / "crashed"
+    crashed.mkdir()
+    with pytest.raises(KeyboardInterrupt):
+        run(crashed, crash_at=20)  # in epoch 2; the last checkpoint is from epoch 1
+    resumed, history = run(crashed, resume=crashed / "c.nmr")
+    assert history["val_loss"] == ref_history["val_loss"]
+    assert history["lr"] == ref_history["lr"]
+    np.testing.assert_array_equal(resumed.weight.numpy(), reference.weight.numpy())
+
+
+def test_metric_logger_file_has_each_epoch_once_after_a_resume(tmp_path) -> None:
+    """The interrupted run logged epochs past its last checkpoint; the resumed run logs them
+    again, and the file must read like the uninterrupted run's."""
+
+    def run(directory, crash_at=None, resume=None):
+        model = LinearModule(4)
+        trainer = Trainer(model, optim.SGD(model.parameters(), lr=0.05), epochs=5,
+                          progress=False,
+                          callbacks=[Crash(crash_at), MetricLogger(directory / "log.jsonl"),
+                                     ModelCheckpoint(directory / "c.nmr", every_n_epochs=2)])
+        trainer.fit(_loader(Y_REG), resume_from=resume)
+        return (directory / "log.jsonl").read_text()
+
+    reference = run(tmp_path)
+    crashed = tmp_path / "crashed"
+    crashed.mkdir()
+    with pytest.raises(KeyboardInterrupt):
+        run(crashed, crash_at=28)  # in epoch 3: epochs 0-2 logged, checkpoint after epoch 1
+    assert len((crashed / "log.jsonl").read_text().splitlines()) == 3
+    assert run(crashed, resume=crashed / "c.nmr") == reference
+
+
+def test_an_epoch_without_batches_is_an_error() -> None:
+    """A loss of 0.0 for an empty epoch would look like a perfect model to EarlyStopping and
+    ModelCheckpoint: an empty training or validation loader is refused instead."""
+    tiny = DataLoader(TensorDataset(nm.asarray(X[:5]), nm.asarray(Y_REG[:5])), batch_size=16,
+                      drop_last=True)
+    model = LinearModule(4)
+    trainer = Trainer(model, optim.SGD(model.parameters(), lr=0.05), epochs=2, progress=False)
+    with pytest.raises(ValueError, match="train_loader.*at least one batch"):
+        trainer.fit(tiny)
+    with pytest.raises(ValueError, match="val_loader.*at least one batch"):
+        Trainer(model, optim.SGD(model.parameters(), lr=0.05), epochs=2,
+                progress=False).fit(_loader(Y_REG), tiny)
+
+
 def test_history_plot_or_clear_error(tmp_path) -> None:
     history = History()
     history.log(0, {"loss": 2.0, "val_loss": 2.5})
@@ -146,6 +263,12 @@ def test_trainer_errors_name_the_argument() -> None:
         Trainer(model, optim.SGD(model.parameters(), lr=0.1), epochs=0)
     with pytest.raises(ValueError, match="model"):
         Trainer(object(), optim.SGD(model.parameters(), lr=0.1))
+    with pytest.raises(ValueError, match="scheduler_interval.*'epoch' or 'step'.*'batch'"):
+        Trainer(model, optim.SGD(model.parameters(), lr=0.1), scheduler_interval="batch")
+    with pytest.raises(ValueError, match="clip_grad_norm.*positive.*-1"):
+        Trainer(model, optim.SGD(model.parameters(), lr=0.1), clip_grad_norm=-1.0)
+    with pytest.raises(ValueError, match="min_delta.*>= 0.*-0.1"):
+        EarlyStopping(min_delta=-0.1)
 
 
 def test_loss_fn_and_metrics_with_a_plain_parameter_model() -> None:

@@ -44,13 +44,18 @@ def _improved(mode: str, value: float, best: float, min_delta: float) -> bool:
 
 
 class EarlyStopping(Callback):
-    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs;
-    optionally put back the best epoch's weights at the end."""
+    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs.
+
+    With ``restore_best_weights`` the best epoch's weights are put back when training ends,
+    whether it stopped early or ran all its epochs (Keras 3's rule)."""
 
     def __init__(self, monitor: str = "val_loss", *, patience: int = 5, min_delta: float = 0.0,
                  mode: str = "min", restore_best_weights: bool = False) -> None:
         if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
             raise expected("patience", "a non-negative integer", patience)
+        if isinstance(min_delta, bool) or not isinstance(min_delta, (int, float)) or \
+                not math.isfinite(min_delta) or min_delta < 0:
+            raise expected("min_delta", "a finite number >= 0", min_delta)
         self.monitor, self.patience, self.min_delta = monitor, patience, float(min_delta)
         self.mode = _check_mode(mode)
         self.restore_best_weights = bool(restore_best_weights)
@@ -74,8 +79,7 @@ class EarlyStopping(Callback):
                 trainer.stop_training = True
 
     def on_train_end(self, trainer: Any) -> None:
-        if self.restore_best_weights and self._best_weights is not None and \
-                self.stopped_epoch is not None:
+        if self.restore_best_weights and self._best_weights is not None:
             trainer.load_model_state(self._best_weights)
 
     def state_dict(self) -> dict[str, Any]:
@@ -174,11 +178,21 @@ class LRSchedulerCallback(Callback):
 
 
 class MetricLogger(Callback):
-    """Append each epoch's logs as one JSON line to ``path`` (or keep them in ``records``)."""
+    """Append each epoch's logs as one JSON line to ``path`` (or keep them in ``records``).
+
+    A resumed run first rewrites ``path`` with the records the checkpoint holds, so epochs
+    logged after that checkpoint by the interrupted run do not appear twice."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = None if path is None else os.fspath(path)
         self.records: list[dict[str, float]] = []
+        self._rewrite = False
+
+    def on_train_begin(self, trainer: Any) -> None:
+        if self._rewrite and self.path is not None:
+            with open(self.path, "w", encoding="utf-8") as file:
+                file.writelines(json.dumps(record) + "\n" for record in self.records)
+        self._rewrite = False
 
     def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, float]) -> None:
         record = {"epoch": epoch, **logs}
@@ -192,3 +206,4 @@ class MetricLogger(Callback):
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.records = list(state["records"])
+        self._rewrite = True

@@ -18,6 +18,7 @@ resumed from a checkpoint ends with bit-identical weights to an uninterrupted on
 
 from __future__ import annotations
 
+import copy as copy_module
 import os
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -65,6 +66,12 @@ class Trainer:
             raise expected("optimizer", "a numeru.ml.optim Optimizer", type(optimizer).__name__)
         if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
             raise expected("epochs", "a positive integer", epochs)
+        if scheduler_interval not in ("epoch", "step"):
+            raise expected("scheduler_interval", "'epoch' or 'step'", scheduler_interval)
+        if clip_grad_norm is not None and (
+                isinstance(clip_grad_norm, bool) or not isinstance(clip_grad_norm, (int, float))
+                or not clip_grad_norm > 0):
+            raise expected("clip_grad_norm", "a positive number or None", clip_grad_norm)
         self.model, self.optimizer, self.epochs = model, optimizer, epochs
         self.metrics = dict(metrics or {})
         self.clip_grad_norm = clip_grad_norm
@@ -96,9 +103,9 @@ class Trainer:
             state = dict(self.model.state_dict())
         else:
             state = {str(i): p for i, p in enumerate(self._params())}
-        if copy:
-            state = {k: (Tensor(v.data.copy(), v.device) if isinstance(v, Tensor) else v)
-                     for k, v in state.items()}
+        if copy:  # a snapshot: nothing in it may alias the live weights
+            state = {k: (Tensor(v.data.copy(), v.device) if isinstance(v, Tensor)
+                         else copy_module.deepcopy(v)) for k, v in state.items()}
         return state
 
     def load_model_state(self, state: dict[str, Any]) -> None:
@@ -177,7 +184,17 @@ class Trainer:
         for batch in loader:
             total += float(evaluate(batch))
             count += 1
-        return total / max(count, 1)
+        if count == 0:
+            raise expected("val_loader", "at least one batch", "a loader with no batches")
+        return total / count
+
+    @staticmethod
+    def _rewind(loader: Any, epoch: int, batch: int = 0) -> None:
+        """Make the loader's next pass be ``epoch`` (from batch ``batch``): its order is then a
+        function of the trainer's epoch alone, however often the loader was iterated
+        elsewhere (metrics, validation on the training loader) and across a resume."""
+        if hasattr(loader, "resume_at"):
+            loader.resume_at(epoch, batch)
 
     def _mode(self, name: str) -> None:
         switch = getattr(self.model, name, None)
@@ -208,6 +225,7 @@ class Trainer:
                 self._running = [0.0, 0]
             for c in self.callbacks:
                 c.on_epoch_begin(self, epoch)
+            self._rewind(train_loader, epoch, start_batch if epoch == start_epoch else 0)
             self._mode("train")
             bar = _progress(len(train_loader), self.progress, f"epoch {epoch + 1}/{self.epochs}")
             if bar is not None and self._running[1]:
@@ -225,14 +243,19 @@ class Trainer:
                     c.on_batch_end(self, self.global_step, loss)
             if bar is not None:
                 bar.close()
-            logs = {"loss": self._running[0] / max(self._running[1], 1),
+            if self._running[1] == 0:
+                raise expected("train_loader", "at least one batch per epoch",
+                               "an epoch with no batches")
+            logs = {"loss": self._running[0] / self._running[1],
                     "lr": float(self.optimizer.param_groups[0]["lr"])}
             if val_loader is not None:
                 self._mode("eval")
+                self._rewind(val_loader, epoch)
                 logs["val_loss"] = self._evaluate(val_loader)
             for name, metric in self.metrics.items():
-                logs[name] = float(metric(self.model, val_loader if val_loader is not None
-                                          else train_loader))
+                scored = val_loader if val_loader is not None else train_loader
+                self._rewind(scored, epoch)
+                logs[name] = float(metric(self.model, scored))
             self.history.log(epoch, logs)
             self._resume_point = (epoch + 1, 0)  # a checkpoint from here resumes next epoch
             self._running = [0.0, 0]
