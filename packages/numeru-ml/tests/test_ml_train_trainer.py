@@ -65,6 +65,19 @@ def test_trainer_with_adam_reaches_the_logistic_optimum() -> None:
     assert history["lr"][1] == pytest.approx(0.1 * 0.99)
 
 
+def test_a_second_fit_warns_that_nothing_is_left_and_more_epochs_train_on() -> None:
+    model = LinearModule(4, loss="squared_error")
+    trainer = Trainer(model, optim.SGD(model.parameters(), lr=0.05), epochs=2, progress=False)
+    trainer.fit(_loader(Y_REG))
+    weights = model.weight.numpy().copy()
+    with pytest.warns(UserWarning, match="the 2 epochs are already done"):
+        history = trainer.fit(_loader(Y_REG))
+    np.testing.assert_array_equal(model.weight.numpy(), weights)  # nothing trained
+    trainer.epochs = 3
+    history = trainer.fit(_loader(Y_REG))
+    assert len(history["loss"]) == 3 and not np.array_equal(model.weight.numpy(), weights)
+
+
 class Crash(Callback):
     """Simulates a killed process: raises after a given optimizer step."""
 

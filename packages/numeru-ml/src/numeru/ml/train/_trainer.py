@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy as copy_module
 import os
+import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -211,6 +212,10 @@ class Trainer:
             if self._saved_loader is not None and hasattr(train_loader, "load_state_dict"):
                 train_loader.load_state_dict(self._saved_loader)
         start_epoch, start_batch = self._resume_point
+        if start_epoch >= self.epochs:  # a second fit(), or a resume of a finished run
+            warnings.warn(f"Trainer.fit: the {self.epochs} epochs are already done, nothing "
+                          "to train; raise trainer.epochs to train on", UserWarning,
+                          stacklevel=2)
         if hasattr(train_loader, "resume_at"):
             train_loader.resume_at(start_epoch, start_batch)
         elif start_batch:
