@@ -51,6 +51,16 @@ class Device:
     # it keeps the per-device kernel caches of dispatch on C-level hashing.
     __hash__ = object.__hash__
 
+    # Copies must stay the interned object: a copy would be a device of its own to ``is``.
+    def __copy__(self) -> Device:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> Device:
+        return self
+
+    def __reduce__(self) -> Any:
+        return _intern, (self.type, self.index)
+
     def __enter__(self) -> Device:
         # A backend whose operations follow its own current device (CuPy) is switched too, so
         # that code calling its namespace directly inside the block runs here as well.

@@ -36,6 +36,10 @@ class PluginError(NumeruError, LookupError):
     """A registry look-up failed, a name was registered twice, or a plugin failed to load."""
 
 
+class SerializationError(NumeruError, TypeError):
+    """An object numeru refuses to serialize: numeru never pickles (``nm.save`` writes .nmr)."""
+
+
 class ValidationError(NumeruError, ValueError):
     """An argument has a value outside what the function accepts."""
 

@@ -16,7 +16,7 @@ import numpy as np
 from . import dispatch
 from .devices import Device, get_default_device
 from .devices import device as _device
-from .errors import DeviceError, DTypeError, ShapeError
+from .errors import DeviceError, DTypeError, SerializationError, ShapeError, expected
 
 _E = dispatch.op  # short alias: every elementwise op below is an xp function of the same name
 
@@ -97,6 +97,9 @@ class Tensor:
 
     @property
     def mT(self) -> Tensor:
+        if self.ndim < 2:
+            raise ShapeError(f"mT: expected a tensor of at least 2 dimensions, got {self.ndim}-D "
+                             f"of shape {self.shape}")
         return dispatch.apply_one(_E("matrix_transpose"), self, {})
 
     def __repr__(self) -> str:
@@ -195,18 +198,27 @@ class Tensor:
             kwargs["copy"] = copy
         try:
             return self.data.__dlpack__(**kwargs)
-        except TypeError:
-            # An older producer without the 2023.12 keywords.
+        except TypeError as exc:
+            # An older producer without the 2023.12 keywords. Any other TypeError (a bad
+            # max_version, ...) is the caller's: retrying without the keywords would drop them
+            # silently (copy=True would share memory).
+            if not kwargs.keys() - {"stream"} or "keyword" not in str(exc):
+                raise
+            data = self.data
+            if copy:  # the producer cannot copy: export a copy of our own
+                from .creation import asarray
+
+                data = asarray(self, copy=True).data
             if stream is not None:
-                return self.data.__dlpack__(stream=stream)
-            return self.data.__dlpack__()
+                return data.__dlpack__(stream=stream)
+            return data.__dlpack__()
 
     def __dlpack_device__(self) -> tuple[int, int]:
         return self.data.__dlpack_device__()
 
     def __array_namespace__(self, *, api_version: str | None = None) -> Any:
         if api_version not in (None, "2021.12", "2022.12", "2023.12"):
-            raise ValueError(f"api_version: expected '2023.12' or earlier, got {api_version!r}")
+            raise expected("api_version", "None, '2021.12', '2022.12' or '2023.12'", api_version)
         import numeru.core
 
         return numeru.core
@@ -225,7 +237,14 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self.shape[0]))
 
+    def __contains__(self, value: Any) -> bool:
+        """``value in t``: whether any element equals ``value`` (NumPy's rule)."""
+        return bool((self == value).any())
+
     def __bool__(self) -> bool:
+        if self.size != 1:
+            raise ShapeError(f"bool: the truth value of a tensor with {self.size} elements "
+                             f"(shape {self.shape}) is ambiguous; use .any() or .all()")
         return bool(self.item())
 
     def __int__(self) -> int:
@@ -244,6 +263,40 @@ class Tensor:
         return operator.index(self.item())
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like ndarray
+
+    # -- copies; pickling is refused -------------------------------------------------------------
+    def __copy__(self) -> Tensor:
+        """``copy.copy(t)``: a new buffer (as ``ndarray.__copy__``); other fields shallow-copied."""
+        return self._copy_with(dict(self.__dict__))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
+        """``copy.deepcopy(t)``: a new buffer on the same (interned) device, fields deep-copied."""
+        import copy
+
+        found = memo.get(id(self))
+        if found is not None:
+            return found
+        result = self._copy_with({})
+        memo[id(self)] = result
+        result.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return result
+
+    def _copy_with(self, fields: dict[str, Any]) -> Tensor:
+        from .creation import asarray
+
+        result = self.__class__.__new__(self.__class__)
+        result.data = asarray(self, copy=True).data
+        result.device = self.device
+        result.__dict__.update(fields)
+        return result
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        raise SerializationError(
+            f"pickle: expected no {type(self).__name__} (numeru never pickles), got one of "
+            f"shape {self.shape} and dtype {self.dtype}; save it with nm.save(obj, path)")
+
+    def __reduce__(self) -> Any:
+        return self.__reduce_ex__(None)
 
     # -- indexing -------------------------------------------------------------------------------
     def __getitem__(self, key: Any) -> Tensor:

@@ -14,6 +14,7 @@ alias, so code written for either library reads naturally.
 
 from __future__ import annotations
 
+import operator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -46,9 +47,13 @@ def _axis(axis: Any, dim: Any) -> Any:
 
 
 def _shape_args(shape: tuple[Any, ...]) -> tuple[int, ...]:
-    """``reshape(2, 3)`` and ``reshape((2, 3))`` both mean the shape (2, 3)."""
+    """``reshape(2, 3)`` and ``reshape((2, 3))`` both mean the shape (2, 3); one integer-like
+    argument (``np.int64(4)``, a 0-d integer tensor) is a 1-D shape."""
     if len(shape) == 1 and not isinstance(shape[0], int):
-        return tuple(shape[0])
+        try:
+            return (operator.index(shape[0]),)
+        except TypeError:
+            return tuple(shape[0])
     return tuple(shape)
 
 
@@ -302,6 +307,11 @@ class _Methods(_Base):
             dispatch.apply(_SETITEM, (self, value), {"key": Ellipsis})
         except ValueError as exc:  # NaN into an integer tensor: name the value
             raise indexing.setitem_error(self, value, exc) from None
+        except TypeError as exc:  # a complex value into a real tensor
+            if isinstance(exc, DTypeError):
+                raise
+            raise expected("fill_: value", f"a number that converts to {self.dtype}", value,
+                           error=DTypeError) from None
         return self
 
     def zero_(self) -> Tensor:
@@ -309,8 +319,11 @@ class _Methods(_Base):
 
     def copy_(self, src: Any) -> Tensor:
         """Write ``src`` (broadcast to this shape, cast to this dtype) into this tensor."""
-        if isinstance(src, Tensor):
-            dispatch.broadcast_shape("copy_", src.shape, self.shape)
+        src_shape = _shape_of(src)
+        if src_shape is not None and dispatch.broadcast_shape(
+                "copy_", src_shape, self.shape) != self.shape:
+            raise expected("copy_: src", f"a shape that broadcasts to {self.shape} (PyTorch's "
+                           "rule)", src_shape, error=ShapeError)
         indexing.setitem(self, Ellipsis, src)
         return self
 
@@ -350,13 +363,31 @@ def _is_dtype(value: Any) -> bool:
                                                and issubclass(value, np.generic)))
 
 
+def _shape_of(value: Any) -> tuple[int, ...] | None:
+    """The shape ``value`` has as an array (None when that is for ``asarray`` to decide)."""
+    shape = getattr(value, "shape", None)
+    if shape is not None:
+        return tuple(shape)
+    if isinstance(value, (list, tuple)):
+        try:
+            return np.shape(value)
+        except ValueError:  # ragged: setitem names it
+            return None
+    return ()
+
+
 def _scalar(value: Any) -> Any:
     if isinstance(value, Tensor):
         if value.size != 1:
             raise expected("value", "a scalar or a one-element tensor", value.shape,
                            error=ShapeError)
         return value.item()
-    return value
+    if isinstance(value, (bool, int, float, complex)) or (
+            isinstance(value, (np.generic, np.ndarray)) and value.ndim == 0
+            and (value.dtype.kind in "biufc" or value.dtype == _BF16)):
+        return value
+    raise expected("value", "a number or a one-element tensor (as PyTorch's fill_)",
+                   value, error=DTypeError)
 
 
 def _unary_method(name: str) -> tuple[Any, Any]:
