@@ -120,7 +120,8 @@ def test_numeru_ml_trainer_fits_a_module_and_resumes(digits, tmp_path):
     other = MLP(64, 10, hidden_sizes=(64,))
     resumed = Trainer(Supervised(other), make_optimizer("adam", other.parameters(), lr=3e-3),
                       epochs=8, progress=False)
-    resumed.fit(train, val, resume_from=path)
+    with pytest.warns(UserWarning, match="the 8 epochs are already done"):
+        resumed.fit(train, val, resume_from=path)  # restores the finished run's weights
     for a, b in zip(model.state_dict().values(), other.state_dict().values(), strict=True):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 

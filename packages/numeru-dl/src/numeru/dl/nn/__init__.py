@@ -30,6 +30,7 @@ from .layers import (
     LayerNorm,
     Linear,
     MaxPool2d,
+    Unflatten,
 )
 from .loss import (
     BCELoss,
@@ -50,5 +51,5 @@ __all__ = [
     "Embedding", "Flatten", "GELU", "GroupNorm", "Identity", "KLDivLoss", "L1Loss", "LayerNorm",
     "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "MaxPool2d", "Module", "ModuleDict",
     "ModuleList", "NLLLoss", "Parameter", "ReLU", "RemovableHandle", "Sequential", "SiLU",
-    "Sigmoid", "SmoothL1Loss", "Softmax", "Softplus", "Tanh", "functional", "init",
+    "Sigmoid", "SmoothL1Loss", "Softmax", "Softplus", "Tanh", "Unflatten", "functional", "init",
 ]

@@ -1,4 +1,4 @@
-"""Activation modules."""
+"""Activation modules (PyTorch's constructor arguments and ``extra_repr``)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,32 @@ from numeru.core.errors import expected
 from numeru.core.tensor import Tensor
 
 from . import functional as F
+from .functional._activations import check_inplace
 from .module import Module
 
 
+def _inplace_repr(inplace: bool) -> str:
+    return "inplace=True" if inplace else ""
+
+
 class ReLU(Module):
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        check_inplace(inplace)
+        self.inplace = inplace
+
     def forward(self, x: Any) -> Tensor:
         return F.relu(x)
 
+    def extra_repr(self) -> str:
+        return _inplace_repr(self.inplace)
+
 
 class LeakyReLU(Module):
-    def __init__(self, negative_slope: float = 0.01) -> None:
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
-        self.negative_slope = negative_slope
+        check_inplace(inplace)
+        self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, x: Any) -> Tensor:
         return F.leaky_relu(x, self.negative_slope)
@@ -29,12 +43,16 @@ class LeakyReLU(Module):
 
 
 class ELU(Module):
-    def __init__(self, alpha: float = 1.0) -> None:
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
-        self.alpha = alpha
+        check_inplace(inplace)
+        self.alpha, self.inplace = alpha, inplace
 
     def forward(self, x: Any) -> Tensor:
         return F.elu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
 
 
 class GELU(Module):
@@ -54,8 +72,16 @@ class GELU(Module):
 
 
 class SiLU(Module):
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        check_inplace(inplace)
+        self.inplace = inplace
+
     def forward(self, x: Any) -> Tensor:
         return F.silu(x)
+
+    def extra_repr(self) -> str:
+        return _inplace_repr(self.inplace)
 
 
 class Sigmoid(Module):
@@ -76,20 +102,31 @@ class Softplus(Module):
     def forward(self, x: Any) -> Tensor:
         return F.softplus(x, self.beta, self.threshold)
 
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
 
 class Softmax(Module):
-    def __init__(self, dim: int = -1) -> None:
+    """``dim=None`` (PyTorch's default) picks the axis as PyTorch does, with its warning."""
+
+    def __init__(self, dim: int | None = None) -> None:
         super().__init__()
         self.dim = dim
 
     def forward(self, x: Any) -> Tensor:
         return F.softmax(x, self.dim)
 
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
 
 class LogSoftmax(Module):
-    def __init__(self, dim: int = -1) -> None:
+    def __init__(self, dim: int | None = None) -> None:
         super().__init__()
         self.dim = dim
 
     def forward(self, x: Any) -> Tensor:
         return F.log_softmax(x, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"

@@ -6,9 +6,36 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from numeru.core.errors import expected
+from numeru.core.errors import ValidationError, expected
 
 from .module import Module
+
+
+class ContainerIndexError(ValidationError, IndexError):
+    """An index out of a container's range: a numeru ValidationError that ``except
+    IndexError`` also catches (as with PyTorch's containers)."""
+
+
+def _index(index: Any, n: int) -> int:
+    if isinstance(index, bool) or not isinstance(index, int):
+        raise expected("index", "an int or a slice", index)
+    if not -n <= index < n:
+        raise expected("index", f"an int in [{-n}, {n})", index, error=ContainerIndexError)
+    return index % n
+
+
+def _without(items: list[Module], index: int | slice) -> list[Module]:
+    if isinstance(index, slice):
+        del items[index]
+    else:
+        del items[_index(index, len(items))]
+    return items
+
+
+def _renumber(container: Module, items: list[Module]) -> None:
+    container._modules.clear()
+    for i, m in enumerate(items):
+        container._modules[str(i)] = m
 
 
 class Sequential(Module):
@@ -32,6 +59,28 @@ class Sequential(Module):
         self.add_module(str(len(self._modules)), module)
         return self
 
+    def extend(self, modules: Iterable[Module]) -> Sequential:
+        for m in modules:
+            self.append(m)
+        return self
+
+    def insert(self, index: int, module: Module) -> Sequential:
+        """Insert before ``index`` (negative counts from the end), renumbering as PyTorch."""
+        if not isinstance(module, Module):
+            raise expected("module", "a Module", module)
+        n = len(self._modules)
+        if not isinstance(index, int) or not -n <= index <= n:
+            raise expected("index", f"an int in [{-n}, {n}]", index, error=ContainerIndexError)
+        items = list(self._modules.values())
+        items.insert(index + n if index < 0 else index, module)
+        _renumber(self, items)
+        return self
+
+    def pop(self, index: int | slice) -> Any:
+        value = self[index]
+        del self[index]
+        return value
+
     def __len__(self) -> int:
         return len(self._modules)
 
@@ -42,7 +91,16 @@ class Sequential(Module):
         items = list(self._modules.items())
         if isinstance(index, slice):
             return Sequential(OrderedDict(items[index]))
-        return items[index][1]
+        return items[_index(index, len(items))][1]
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        if not isinstance(module, Module):
+            raise expected("module", "a Module", module)
+        self._modules[list(self._modules)[_index(index, len(self._modules))]] = module
+
+    def __delitem__(self, index: int | slice) -> None:
+        """Delete and renumber the keys '0', '1', ... (PyTorch does, names included)."""
+        _renumber(self, _without(list(self._modules.values()), index))
 
 
 class ModuleList(Module):
@@ -63,11 +121,22 @@ class ModuleList(Module):
         return self
 
     def insert(self, index: int, module: Module) -> None:
+        if not isinstance(module, Module):
+            raise expected("module", "a Module", module)
         items = list(self._modules.values())
         items.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+        _renumber(self, items)
+
+    def pop(self, index: int | slice) -> Any:
+        value = self[index]
+        del self[index]
+        return value
+
+    def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
+        return self.extend(modules)
+
+    def __add__(self, other: Iterable[Module]) -> ModuleList:
+        return ModuleList(list(self) + list(other))
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -79,12 +148,16 @@ class ModuleList(Module):
         items = list(self._modules.values())
         if isinstance(index, slice):
             return ModuleList(items[index])
-        return items[index]
+        return items[_index(index, len(items))]
 
     def __setitem__(self, index: int, module: Module) -> None:
         if not isinstance(module, Module):
             raise expected("module", "a Module", module)
-        self._modules[list(self._modules)[index]] = module
+        self._modules[list(self._modules)[_index(index, len(self._modules))]] = module
+
+    def __delitem__(self, index: int | slice) -> None:
+        """Delete and renumber the keys '0', '1', ... (as PyTorch)."""
+        _renumber(self, _without(list(self._modules.values()), index))
 
     def forward(self, *args: Any) -> Any:
         raise NotImplementedError("ModuleList has no forward(); iterate over it instead")
@@ -107,10 +180,7 @@ class ModuleDict(Module):
         return self._modules[key]
 
     def __setitem__(self, key: str, module: Module) -> None:
-        if key in self._modules:
-            self._modules[key] = module
-        else:
-            self.add_module(key, module)
+        self.add_module(key, module)
 
     def __delitem__(self, key: str) -> None:
         del self._modules[key]
@@ -135,6 +205,9 @@ class ModuleDict(Module):
 
     def pop(self, key: str) -> Module:
         return self._modules.pop(key)
+
+    def clear(self) -> None:
+        self._modules.clear()
 
     def forward(self, *args: Any) -> Any:
         raise NotImplementedError("ModuleDict has no forward(); index it instead")

@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 import numeru.core as nm
-from numeru.core.errors import expected
+from numeru.core.errors import ShapeError, expected
 from numeru.core.tensor import Tensor
 
 from . import functional as F
@@ -94,9 +94,21 @@ class _ConvNd(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def extra_repr(self) -> str:
-        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}, padding={self.padding}, dilation={self.dilation}, "
-                f"groups={self.groups}, bias={self.bias is not None}")
+        """PyTorch's: only the arguments that differ from their defaults after the stride."""
+        n = len(self.kernel_size)
+        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+             f"stride={self.stride}")
+        if self.padding != (0,) * n:
+            s += f", padding={self.padding!r}"
+        if self.dilation != (1,) * n:
+            s += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * n:
+            s += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s
 
 
 def _tuple(value: Any, n: int, name: str) -> tuple[int, ...]:
@@ -279,25 +291,69 @@ class GroupNorm(Module):
 
 
 class Embedding(Module):
+    """A lookup table, ``torch.nn.Embedding``'s arguments: ``padding_idx`` (its row starts at
+    zero and gets no gradient), ``max_norm`` / ``norm_type`` (looked-up rows renormalised in
+    place), ``_weight`` / ``_freeze`` and ``from_pretrained``. ``scale_grad_by_freq`` and
+    ``sparse`` gradients are refused."""
+
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
-                 device: Any = None, dtype: Any = None) -> None:
+                 max_norm: float | None = None, norm_type: float = 2.0,
+                 scale_grad_by_freq: bool = False, sparse: bool = False,
+                 _weight: Any = None, _freeze: bool = False, device: Any = None,
+                 dtype: Any = None) -> None:
         super().__init__()
         self.num_embeddings = _positive(num_embeddings, "num_embeddings")
         self.embedding_dim = _positive(embedding_dim, "embedding_dim")
         if padding_idx is not None and not -num_embeddings <= padding_idx < num_embeddings:
             raise expected("padding_idx", f"an index in [-{num_embeddings}, {num_embeddings})",
                            padding_idx)
+        F._layers.check_embedding_options(max_norm, norm_type, scale_grad_by_freq, sparse)
         self.padding_idx = None if padding_idx is None else padding_idx % num_embeddings
-        self.weight = _param((num_embeddings, embedding_dim), dtype, device)
+        self.max_norm, self.norm_type = max_norm, norm_type
+        self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
+        if _weight is None:
+            self.weight = _param((num_embeddings, embedding_dim), dtype, device)
+            self.weight.requires_grad = not _freeze
+            self.reset_parameters()
+        else:
+            weight = F._common.tensor(_weight, "_weight")
+            if tuple(weight.shape) != (num_embeddings, embedding_dim):
+                raise expected("_weight", f"shape {(num_embeddings, embedding_dim)}",
+                               tuple(weight.shape), error=ShapeError)
+            self.weight = Parameter(weight, requires_grad=not _freeze)
+
+    def reset_parameters(self) -> None:
         init.normal_(self.weight)
         if self.padding_idx is not None:
             self.weight.data[self.padding_idx] = 0
 
+    @classmethod
+    def from_pretrained(cls, embeddings: Any, freeze: bool = True,
+                        padding_idx: int | None = None, max_norm: float | None = None,
+                        norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                        sparse: bool = False) -> Embedding:
+        """An Embedding whose weight is ``embeddings`` (shared memory; the padding row is
+        kept as given), frozen unless ``freeze=False``."""
+        weight = F._common.tensor(embeddings, "embeddings")
+        if weight.ndim != 2:
+            raise expected("embeddings", "a 2-D tensor", tuple(weight.shape), error=ShapeError)
+        rows, cols = weight.shape
+        return cls(rows, cols, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,
+                   _weight=weight, _freeze=freeze)
+
     def forward(self, x: Any) -> Tensor:
-        return F.embedding(x, self.weight, self.padding_idx)
+        return F.embedding(x, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                           self.scale_grad_by_freq, self.sparse)
 
     def extra_repr(self) -> str:
-        return f"{self.num_embeddings}, {self.embedding_dim}"
+        s = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            s += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            s += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            s += f", norm_type={self.norm_type}"
+        return s
 
 
 class Flatten(Module):
@@ -308,22 +364,41 @@ class Flatten(Module):
     def forward(self, x: Any) -> Tensor:
         return F.flatten(x, self.start_dim, self.end_dim)
 
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Expand axis ``dim`` into ``unflattened_size`` (one entry may be -1)."""
+
+    def __init__(self, dim: int, unflattened_size: Any) -> None:
+        super().__init__()
+        self.dim, self.unflattened_size = dim, unflattened_size
+
+    def forward(self, x: Any) -> Tensor:
+        return F.unflatten(x, self.dim, self.unflattened_size)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
 
 class Dropout(Module):
     """Zeroes elements with probability ``p`` in training and scales by 1/(1-p); identity in
     eval (PyTorch's inverted dropout)."""
 
-    def __init__(self, p: float = 0.5) -> None:
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
         if not 0.0 <= p <= 1.0:
             raise expected("p", "a probability in [0, 1]", p)
-        self.p = p
+        if inplace is not False:
+            raise expected("inplace", "False (numeru's dropout returns a new tensor)", inplace)
+        self.p, self.inplace = p, inplace
 
     def forward(self, x: Any) -> Tensor:
         return F.dropout(x, self.p, self.training)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}, inplace={self.inplace}"
 
 
 class MaxPool2d(Module):

@@ -10,12 +10,24 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
+import numpy as np
+
 import numeru.core as nm
+from numeru.core.dtypes import BY_NAME
 from numeru.core.errors import ShapeError, ValidationError, expected
 from numeru.core.tensor import Tensor
 
 from ..autograd._mode import no_grad
 from .parameter import Parameter
+
+
+def _is_dtype(value: Any) -> bool:
+    """A NumPy dtype, scalar type or numeru dtype name (what ``Tensor.to`` takes as dtype)."""
+    if isinstance(value, np.dtype):
+        return True
+    if isinstance(value, str):
+        return value in BY_NAME
+    return isinstance(value, type) and issubclass(value, np.generic)
 
 
 class IncompatibleKeys(NamedTuple):
@@ -62,10 +74,12 @@ class Module:
         if isinstance(value, Parameter):
             for table in (d, buffers, modules):
                 table.pop(name, None)
+            d["_non_persistent"].discard(name)
             params[name] = value
         elif isinstance(value, Module):
             for table in (d, params, buffers):
                 table.pop(name, None)
+            d["_non_persistent"].discard(name)
             modules[name] = value
         elif name in params or name in modules:
             if value is not None:
@@ -97,7 +111,7 @@ class Module:
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         if param is not None and not isinstance(param, Parameter):
             raise expected("param", "a Parameter or None", param)
-        self._check_name(name)
+        self._check_name(name, "_parameters")
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
@@ -105,7 +119,7 @@ class Module:
         ``state_dict`` unless ``persistent=False``."""
         if tensor is not None and not isinstance(tensor, Tensor):
             tensor = nm.asarray(tensor)
-        self._check_name(name)
+        self._check_name(name, "_buffers")
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent.discard(name)
@@ -115,15 +129,18 @@ class Module:
     def add_module(self, name: str, module: Module | None) -> None:
         if module is not None and not isinstance(module, Module):
             raise expected("module", "a Module or None", module)
-        self._check_name(name)
+        self._check_name(name, "_modules")
         self._modules[name] = module
 
     register_module = add_module
 
-    def _check_name(self, name: str) -> None:
+    def _check_name(self, name: str, table: str) -> None:
+        """PyTorch's rule: a name may be re-registered in its own table only (registering a
+        buffer under a parameter's name, or a module under a buffer's, raises)."""
         if not isinstance(name, str) or not name or "." in name:
             raise expected("name", "a non-empty string without '.'", name)
-        if name in self.__dict__:
+        others = [t for t in ("_parameters", "_buffers", "_modules") if t != table]
+        if name in self.__dict__ or any(name in self.__dict__[t] for t in others):
             raise expected("name", "a name not already used by an attribute", name)
 
     # -- calling ------------------------------------------------------------------------------
@@ -230,10 +247,13 @@ class Module:
 
     # -- modes and gradients ------------------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
+        """Set ``training`` here and call ``train(mode)`` on each child (as PyTorch does, so
+        a submodule that overrides ``train`` is honoured)."""
         if not isinstance(mode, bool):
             raise expected("mode", "a bool", mode)
-        for m in self.modules():
-            object.__setattr__(m, "training", mode)
+        object.__setattr__(self, "training", mode)
+        for m in self.children():
+            m.train(mode)
         return self
 
     def eval(self) -> Module:
@@ -300,7 +320,14 @@ class Module:
         return IncompatibleKeys(missing, unexpected)
 
     def to(self, device: Any = None, dtype: Any = None) -> Module:
-        """Move (and/or cast floating) parameters and buffers in place; returns ``self``."""
+        """Move (and/or cast floating) parameters and buffers in place; returns ``self``.
+
+        Integer buffers keep their dtype; ``dtype`` must be floating or complex (PyTorch)."""
+        if dtype is None and device is not None and _is_dtype(device):
+            device, dtype = None, device
+        if dtype is not None:
+            if not _is_dtype(dtype) or np.dtype(dtype).kind not in "fc":
+                raise expected("dtype", "a floating point or complex dtype", dtype)
         for t in list(self.parameters()) + list(self.buffers()):
             cast = dtype if dtype is not None and t.dtype.kind in "fc" else None
             moved = t.to(device, cast)
@@ -317,6 +344,9 @@ class Module:
     def double(self) -> Module:
         return self.to(dtype=nm.float64)
 
+    def half(self) -> Module:
+        return self.to(dtype=nm.float16)
+
     def cpu(self) -> Module:
         return self.to("cpu")
 
@@ -325,9 +355,16 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        lines = [f"  ({name}): " + repr(m).replace("\n", "\n  ")
-                 for name, m in self._modules.items()]
-        head = f"{type(self).__name__}({self.extra_repr()}"
+        """PyTorch's layout: one line when there is only a one-line ``extra_repr``, else
+        the extra lines and then the children, each indented by two spaces."""
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({name}): " + repr(m).replace("\n", "\n  ")
+                       for name, m in self._modules.items()]
+        head = f"{type(self).__name__}("
+        if len(extra_lines) == 1 and not child_lines:
+            return head + extra_lines[0] + ")"
+        lines = extra_lines + child_lines
         if not lines:
             return head + ")"
-        return head + "\n" + "\n".join(lines) + "\n)"
+        return head + "\n  " + "\n  ".join(lines) + "\n)"

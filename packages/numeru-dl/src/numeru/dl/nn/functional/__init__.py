@@ -26,6 +26,7 @@ from ._layers import (
     layer_norm,
     linear,
     max_pool2d,
+    unflatten,
 )
 from ._losses import (
     binary_cross_entropy,
@@ -43,5 +44,5 @@ __all__ = [
     "binary_cross_entropy_with_logits", "conv1d", "conv2d", "conv_transpose2d", "cross_entropy",
     "dropout", "elu", "embedding", "flatten", "gelu", "group_norm", "kl_div", "l1_loss",
     "layer_norm", "leaky_relu", "linear", "log_softmax", "max_pool2d", "mse_loss", "nll_loss",
-    "relu", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softplus", "tanh",
+    "relu", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softplus", "tanh", "unflatten",
 ]

@@ -292,14 +292,46 @@ def group_norm(input: Any, num_groups: int, weight: Tensor | None = None,
     return y
 
 
-def embedding(input: Any, weight: Tensor, padding_idx: int | None = None) -> Tensor:
-    """Rows of ``weight`` at integer ``input``; rows at ``padding_idx`` get no gradient."""
+def check_embedding_options(max_norm: Any, norm_type: Any, scale_grad_by_freq: Any,
+                            sparse: Any) -> None:
+    if max_norm is not None and (isinstance(max_norm, bool) or
+                                 not isinstance(max_norm, (int, float)) or max_norm < 0):
+        raise expected("max_norm", "a non-negative number or None", max_norm)
+    if isinstance(norm_type, bool) or not isinstance(norm_type, (int, float)) or norm_type <= 0:
+        raise expected("norm_type", "a positive number", norm_type)
+    if scale_grad_by_freq is not False:
+        raise expected("scale_grad_by_freq", "False (not supported)", scale_grad_by_freq)
+    if sparse is not False:
+        raise expected("sparse", "False (numeru has no sparse gradients)", sparse)
+
+
+def _embedding_renorm(weight: Tensor, idx: Tensor, max_norm: float, norm_type: float) -> None:
+    """PyTorch's ``embedding_renorm_``: each looked-up row whose ``norm_type``-norm exceeds
+    ``max_norm`` is scaled in place by ``max_norm / (norm + 1e-7)`` (outside the graph)."""
+    with no_grad():
+        w = detached(weight)
+        rows = nm.unique_values(nm.reshape(idx, (-1,)))
+        sub = w[rows]
+        p = float(norm_type)
+        norms = nm.sum(nm.abs(sub) ** p, axis=1) ** (1.0 / p)
+        scale = nm.where(norms > max_norm, max_norm / (norms + 1e-7), nm.ones_like(norms))
+        w[rows] = sub * nm.expand_dims(nm.astype(scale, w.dtype), axis=1)
+
+
+def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
+              max_norm: float | None = None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """Rows of ``weight`` at integer ``input``; rows at ``padding_idx`` get no gradient;
+    ``max_norm`` renormalises the looked-up rows of ``weight`` in place first (PyTorch)."""
     idx = tensor(input, "input")
     if idx.dtype.kind not in "iu":
         raise expected("input", "an integer tensor of indices", idx.dtype)
+    check_embedding_options(max_norm, norm_type, scale_grad_by_freq, sparse)
     if idx.size and (int(nm.max(idx).item()) >= weight.shape[0] or int(nm.min(idx).item()) < 0):
         raise expected("input", f"indices in [0, {weight.shape[0]})",
                        (int(nm.min(idx).item()), int(nm.max(idx).item())))
+    if max_norm is not None and idx.size:
+        _embedding_renorm(weight, idx, float(max_norm), norm_type)
     out = weight[idx]
     if padding_idx is not None and weight.requires_grad:
         pad = padding_idx % weight.shape[0]
@@ -308,10 +340,37 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None) -> Ten
     return out
 
 
+def _dim(dim: Any, ndim: int, name: str) -> int:
+    """``dim`` in [-ndim, ndim) as a non-negative axis (a 0-D tensor counts as 1-D)."""
+    n = max(ndim, 1)
+    if isinstance(dim, bool) or not isinstance(dim, int) or not -n <= dim < n:
+        raise expected(name, f"an int in [{-n}, {n}) for a {ndim}-D input", dim)
+    return dim % n
+
+
 def flatten(input: Any, start_dim: int = 1, end_dim: int = -1) -> Tensor:
     x = tensor(input)
+    start, end = _dim(start_dim, x.ndim, "start_dim"), _dim(end_dim, x.ndim, "end_dim")
+    if start > end:
+        raise expected("start_dim", f"at most end_dim={end_dim}", start_dim)
     if x.ndim == 0:
         return nm.reshape(x, (1,))
-    start, end = start_dim % x.ndim, end_dim % x.ndim
     merged = math.prod(x.shape[start:end + 1])
     return nm.reshape(x, x.shape[:start] + (merged,) + x.shape[end + 1:])
+
+
+def unflatten(input: Any, dim: int, sizes: Any) -> Tensor:
+    """Axis ``dim`` split into ``sizes`` (their product must be its length; one may be -1)."""
+    x = tensor(input)
+    axis = _dim(dim, x.ndim, "dim")
+    if isinstance(sizes, int) or not all(isinstance(v, int) and not isinstance(v, bool)
+                                         for v in sizes) or len(sizes) == 0:
+        raise expected("sizes", "a non-empty tuple of ints", sizes)
+    sizes = tuple(sizes)
+    known = math.prod(v for v in sizes if v != -1)
+    n = x.shape[axis] if x.ndim else 1
+    if sizes.count(-1) > 1 or any(v < -1 for v in sizes) or (
+            -1 in sizes and (known == 0 or n % known)) or (-1 not in sizes and known != n):
+        raise expected("sizes", f"sizes whose product is the length {n} of axis {dim}",
+                       sizes, error=ShapeError)
+    return nm.reshape(x, x.shape[:axis] + sizes + x.shape[axis + 1:])
