@@ -38,7 +38,45 @@ def _renumber(container: Module, items: list[Module]) -> None:
         container._modules[str(i)] = m
 
 
-class Sequential(Module):
+def _module(module: Any) -> Module:
+    if not isinstance(module, Module):
+        raise expected("module", "a Module", module)
+    return module
+
+
+class _NumberedModules(Module):
+    """Modules kept in order, appended under '0', '1', ...: what Sequential and ModuleList
+    share (editing renumbers the keys, as in PyTorch)."""
+
+    def append(self, module: Module) -> Any:
+        self.add_module(str(len(self._modules)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> Any:
+        for m in modules:
+            self.append(m)
+        return self
+
+    def pop(self, index: int | slice) -> Any:
+        value = self[index]  # type: ignore[index]
+        del self[index]
+        return value
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        self._modules[list(self._modules)[_index(index, len(self._modules))]] = _module(module)
+
+    def __delitem__(self, index: int | slice) -> None:
+        """Delete and renumber the keys '0', '1', ... (PyTorch does, names included)."""
+        _renumber(self, _without(list(self._modules.values()), index))
+
+
+class Sequential(_NumberedModules):
     """Modules applied in order; built from modules or from an ``OrderedDict`` of them."""
 
     def __init__(self, *args: Any) -> None:
@@ -55,19 +93,9 @@ class Sequential(Module):
             x = m(x)
         return x
 
-    def append(self, module: Module) -> Sequential:
-        self.add_module(str(len(self._modules)), module)
-        return self
-
-    def extend(self, modules: Iterable[Module]) -> Sequential:
-        for m in modules:
-            self.append(m)
-        return self
-
     def insert(self, index: int, module: Module) -> Sequential:
         """Insert before ``index`` (negative counts from the end), renumbering as PyTorch."""
-        if not isinstance(module, Module):
-            raise expected("module", "a Module", module)
+        _module(module)
         n = len(self._modules)
         if not isinstance(index, int) or not -n <= index <= n:
             raise expected("index", f"an int in [{-n}, {n}]", index, error=ContainerIndexError)
@@ -76,34 +104,14 @@ class Sequential(Module):
         _renumber(self, items)
         return self
 
-    def pop(self, index: int | slice) -> Any:
-        value = self[index]
-        del self[index]
-        return value
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
     def __getitem__(self, index: int | slice) -> Any:
         items = list(self._modules.items())
         if isinstance(index, slice):
             return Sequential(OrderedDict(items[index]))
         return items[_index(index, len(items))][1]
 
-    def __setitem__(self, index: int, module: Module) -> None:
-        if not isinstance(module, Module):
-            raise expected("module", "a Module", module)
-        self._modules[list(self._modules)[_index(index, len(self._modules))]] = module
 
-    def __delitem__(self, index: int | slice) -> None:
-        """Delete and renumber the keys '0', '1', ... (PyTorch does, names included)."""
-        _renumber(self, _without(list(self._modules.values()), index))
-
-
-class ModuleList(Module):
+class ModuleList(_NumberedModules):
     """A list of modules, registered under '0', '1', ..."""
 
     def __init__(self, modules: Iterable[Module] | None = None) -> None:
@@ -111,26 +119,10 @@ class ModuleList(Module):
         for m in modules or ():
             self.append(m)
 
-    def append(self, module: Module) -> ModuleList:
-        self.add_module(str(len(self._modules)), module)
-        return self
-
-    def extend(self, modules: Iterable[Module]) -> ModuleList:
-        for m in modules:
-            self.append(m)
-        return self
-
     def insert(self, index: int, module: Module) -> None:
-        if not isinstance(module, Module):
-            raise expected("module", "a Module", module)
         items = list(self._modules.values())
-        items.insert(index, module)
+        items.insert(index, _module(module))
         _renumber(self, items)
-
-    def pop(self, index: int | slice) -> Any:
-        value = self[index]
-        del self[index]
-        return value
 
     def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
         return self.extend(modules)
@@ -138,26 +130,11 @@ class ModuleList(Module):
     def __add__(self, other: Iterable[Module]) -> ModuleList:
         return ModuleList(list(self) + list(other))
 
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
     def __getitem__(self, index: int | slice) -> Any:
         items = list(self._modules.values())
         if isinstance(index, slice):
             return ModuleList(items[index])
         return items[_index(index, len(items))]
-
-    def __setitem__(self, index: int, module: Module) -> None:
-        if not isinstance(module, Module):
-            raise expected("module", "a Module", module)
-        self._modules[list(self._modules)[_index(index, len(self._modules))]] = module
-
-    def __delitem__(self, index: int | slice) -> None:
-        """Delete and renumber the keys '0', '1', ... (as PyTorch)."""
-        _renumber(self, _without(list(self._modules.values()), index))
 
     def forward(self, *args: Any) -> Any:
         raise NotImplementedError("ModuleList has no forward(); iterate over it instead")
