@@ -6,8 +6,9 @@ Three tables: large elementwise ops and reductions (1e6 float64, goal ratio <= 1
 overhead on 1-element tensors (goal: at or below PyTorch), and the Numba kernels against the
 NumPy functions they replace. Times are the best of several interleaved repeats and the ratio
 column divides them; a second column gives the median of the per-repeat ratios (numeru and its
-anchor alternate, so a busy machine slows both alike within a repeat), as a check on noise.
-All libraries use the same thread count.
+anchor alternate, so a busy machine slows both alike within a repeat), as a check on noise;
+the small-op table also gives the ratio of the best process CPU times, which leave out the time
+spent waiting for a core. All libraries use the same thread count.
 """
 
 from __future__ import annotations
@@ -30,10 +31,12 @@ def best_of(fns: dict[str, Callable[[], object]], number: int, repeats: int) -> 
     Also ``ratio:<name>``: the median over repeats of (the first function's time / ``name``'s
     time in the same repeat), i.e. numeru/anchor. On a shared machine load comes and goes; a
     ratio taken within one repeat sees the same load on both sides, a check on the ratio of
-    the best times.
+    the best times. And ``cpu:<name>``: the best process CPU time per call, which excludes the
+    time the process waits for a core (the larger part of the noise on a shared machine).
     """
     names = list(fns)
     best = dict.fromkeys(names, float("inf"))
+    best_cpu = dict.fromkeys(names, float("inf"))
     ratios: dict[str, list[float]] = {name: [] for name in names[1:]}
     for fn in fns.values():
         fn()  # warm up (compilation, caches)
@@ -42,16 +45,20 @@ def best_of(fns: dict[str, Callable[[], object]], number: int, repeats: int) -> 
         took = {}
         for name in order:
             fn = fns[name]
+            cpu_start = time.process_time()
             start = time.perf_counter()
             for _ in range(number):
                 fn()
             took[name] = (time.perf_counter() - start) / number
+            best_cpu[name] = min(best_cpu[name], (time.process_time() - cpu_start) / number)
             best[name] = min(best[name], took[name])
         for name in names[1:]:
             ratios[name].append(took[names[0]] / took[name])
     result: dict[str, float] = dict(best)
     for name, values in ratios.items():
         result[f"ratio:{name}"] = statistics.median(values)
+    for name, value in best_cpu.items():
+        result[f"cpu:{name}"] = value
     return result
 
 
@@ -114,12 +121,13 @@ def small_ops() -> str:
         torch_us = f"{t['torch'] * 1e6:.2f}" if "torch" in t else "n/a"
         torch_ratio = f"{t['numeru'] / t['torch']:.2f}" if "torch" in t else "n/a"
         torch_median = f"{t['ratio:torch']:.2f}" if "torch" in t else "n/a"
+        torch_cpu = f"{t['cpu:numeru'] / t['cpu:torch']:.2f}" if "torch" in t else "n/a"
         rows.append([name, f"{t['numeru'] * 1e6:.2f}", f"{t['numpy'] * 1e6:.2f}", torch_us,
-                     f"{t['numeru'] / t['numpy']:.2f}", torch_ratio, torch_median])
+                     f"{t['numeru'] / t['numpy']:.2f}", torch_ratio, torch_median, torch_cpu])
     return table("Per-op overhead on 1-element float64 tensors (goal: at or below PyTorch)",
                  ["op", "numeru (us)", "numpy (us)", "torch (us)",
                   "ratio (numeru/numpy)", "ratio (numeru/anchor=torch)",
-                  "median per-repeat ratio vs torch"], rows)
+                  "median per-repeat ratio vs torch", "CPU-time ratio vs torch"], rows)
 
 
 def numba_kernels() -> str:

@@ -442,3 +442,51 @@ def test_state_restores_every_sampling_method_and_orders_are_uniform():
         seen[(i, j)] += 1
     expect = np.array([p[i] * p[j] / (1 - p[i]) for i, j in pairs]) * 3000
     assert stats.chisquare([seen[k] for k in pairs], expect).pvalue > 1e-3
+
+
+def test_integers_stream_is_pinned():
+    """The integers of a seed are part of the contract (numeru-cuda draws the same ones):
+    values taken before the CPU path stopped copying its result, kept since."""
+    gen = nm.random.Generator(2026)
+    expected = [
+        ((0, 1000, 8), {}, [431, 522, 702, 296, 988, 348, 437, 818]),
+        ((-5, 5, 8), {"dtype": np.int8}, [1, 2, 4, 4, 2, 4, 1, 3]),
+        ((-2**63, 2**63 - 1, 3), {},
+         [-6360246358139448231, -5893116927201806352, -7635339497351124643]),
+        ((2**64 - 10, 2**64, 4), {"dtype": np.uint64},
+         [2**64 - 1, 2**64 - 1, 2**64 - 10, 2**64 - 8]),
+        ((5, 5 + 3 * 2**30, 6), {},  # a range with rejection rounds
+         [2596427645, 2820171948, 2247761255, 616552620, 2057976441, 854069334]),
+    ]
+    for args, kwargs, values in expected:
+        got = gen.integers(*args, **kwargs)
+        assert got.dtype == np.dtype(kwargs.get("dtype", np.int64))
+        assert got.numpy().tolist() == values
+
+
+@pytest.mark.parametrize("dtype, low, high", [
+    (dtype, low, high)
+    for dtype in (np.int64, np.int32, np.int8, np.uint8, np.uint64)
+    for low, high in ((0, 100), (-50, 50), (0, 1), (-3, 3 * 2**30))
+    if np.iinfo(dtype).min <= low and high - 1 <= np.iinfo(dtype).max])
+def test_integers_cpu_results_are_writable_and_do_not_depend_on_threads(dtype, low, high):
+    with nm.threads(1):
+        one = nm.random.Generator(5).integers(low, high, (400, 100), dtype=dtype)
+    with nm.threads(2):
+        two = nm.random.Generator(5).integers(low, high, (400, 100), dtype=dtype)
+    a = one.numpy()
+    assert a.dtype == dtype and a.shape == (400, 100) and a.flags.writeable
+    assert a.min() >= low and a.max() < high
+    np.testing.assert_array_equal(a, two.numpy())
+    a[0, 0] = low  # a result is an ordinary writable tensor, whatever buffer it views
+    assert one.numpy()[0, 0] == low
+
+
+@requires_strict
+@pytest.mark.parametrize("dtype", [np.int64, np.int16, np.uint64])
+def test_integers_are_the_same_on_the_generic_backend(dtype):
+    low = 0 if dtype == np.uint64 else -7
+    cpu = nm.random.Generator(9).integers(low, 1000, 5000, dtype=dtype).numpy()
+    strict = nm.random.Generator(9, device="strict").integers(low, 1000, 5000, dtype=dtype)
+    assert strict.dtype == dtype
+    np.testing.assert_array_equal(strict.numpy(), cpu)

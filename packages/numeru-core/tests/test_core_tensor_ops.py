@@ -279,8 +279,41 @@ def test_bfloat16_crosses_dlpack_with_pytorch():
     mine = nm.asarray([1.25, 2.0], dtype=nm.bfloat16)
     theirs = torch.from_dlpack(mine.view(nm.int16)).view(torch.bfloat16)
     assert theirs.tolist() == [1.25, 2.0]
-    with pytest.raises(DTypeError, match="view: dtype: expected a dtype of 2 bytes"):
-        mine.view(nm.int32)
+    joined = mine.view(nm.int32)  # two bfloat16 items read as one int32, as in PyTorch
+    assert joined.shape == (1,)
+    assert joined.item() == torch.from_dlpack(mine.view(nm.int16)).view(torch.int32).item()
+
+
+@pytest.mark.parametrize(("shape", "source", "target"), [
+    ((2, 4), "float64", "int32"),   # smaller item: the last axis grows
+    ((2, 4), "float64", "uint8"),
+    ((3, 8), "int8", "float32"),    # larger item: the last axis shrinks
+    ((5, 2), "float32", "complex64"),
+    ((4,), "int16", "float64"),
+])
+def test_view_as_dtype_of_another_size_matches_pytorch(shape, source, target):
+    torch = pytest.importorskip("torch")
+    values = np.arange(np.prod(shape), dtype=source).reshape(shape)
+    mine = nm.asarray(values).view(getattr(nm, target))
+    theirs = torch.from_numpy(values.copy()).view(getattr(torch, target))
+    assert mine.shape == tuple(theirs.shape)
+    np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+
+
+def test_view_as_dtype_shares_memory_and_refuses_what_pytorch_refuses():
+    source = nm.asarray(np.ones((2, 4)))
+    split = source.view(nm.int32)
+    split[0, :2] = 0  # the first float64's bytes
+    assert source[0, 0].item() == 0.0 and source[0, 1].item() == 1.0
+    with pytest.raises(DTypeError, match="view: dtype: expected a dtype of 8 bytes"):
+        nm.asarray(1.0).view(nm.int32)  # 0-d: no last axis to rescale
+    with pytest.raises(ShapeError, match="view: tensor: expected a contiguous last axis"):
+        nm.asarray(np.ones((4, 2))).T.view(nm.int32)
+    with pytest.raises(ShapeError, match="a multiple of 4 bytes"):
+        nm.asarray(np.ones(3, dtype=np.int8)).view(nm.float32)
+    assert nm.asarray(np.ones((4, 2))).T.view(nm.int64).shape == (2, 4)  # same size: any layout
+    empty = np.ones((2, 0), dtype=np.float32)  # PyTorch refuses (stride 0); NumPy allows
+    assert nm.asarray(empty).view(nm.float64).shape == empty.view(np.float64).shape
 
 
 def test_array_namespace_and_info():

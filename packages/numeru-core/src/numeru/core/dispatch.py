@@ -12,7 +12,8 @@ grad, ``tracer.record(op_name, inputs, params, output)`` is called after the op.
 nothing else about gradients.
 
 Elementwise ops (``unary``, ``binary``, ``rbinary``, ``binary_inplace``) live in
-``dispatch_elementwise`` and are re-exported here; ``apply``/``apply_one`` run every other op.
+``dispatch_elementwise`` and are re-exported here; ``apply``/``apply_one`` run every other op,
+``reduce`` the reductions (sum, mean, max, ...) without building a params dict.
 On the hot path the kernel of an op is cached per device, exact ``Tensor`` operands skip every
 ``isinstance`` chain, and results are built without calling ``Tensor.__init__``.
 """
@@ -56,7 +57,8 @@ def get_tracer() -> Any:
 class Op:
     """One named operation."""
 
-    __slots__ = ("name", "generic", "xp_name", "_cache", "_by_device", "_binary", "_generation")
+    __slots__ = ("name", "generic", "xp_name", "_cache", "_by_device", "_binary", "_generation",
+                 "_result")
 
     def __init__(self, name: str, generic: Callable[..., Any] | None = None,
                  xp_name: str | None = None) -> None:
@@ -67,12 +69,16 @@ class Op:
         self._by_device: dict[Device, Callable[..., Any]] = {}
         self._binary: dict[Device, Callable[..., Any]] = {}
         self._generation = -1
+        # The elementwise ``out=`` path's memo of the result dtype of the CPU kernel for the
+        # last pair of operand dtypes (dtype objects or Python scalar types).
+        self._result: tuple[Any, Any, Any] = (None, None, None)
 
     def _fresh(self) -> None:
         if self._generation != _plugins._generation:
             self._cache.clear()
             self._by_device.clear()
             self._binary.clear()
+            self._result = (None, None, None)
             self._generation = _plugins._generation
 
     def resolve(self, backend: Any) -> tuple[Callable[..., Any], bool]:
@@ -349,6 +355,43 @@ def apply_one(o: Op, x: Any, params: dict[str, Any], out: Any = None) -> Any:
     return apply(o, (x,), params, out)
 
 
+_NO_DTYPE: Any = object()  # ``reduce``: the op takes no ``dtype`` parameter (max, mean, ...)
+
+
+def reduce(o: Op, x: Any, axis: Any, keepdims: bool, dtype: Any = _NO_DTYPE,
+           out: Any = None) -> Any:
+    """``apply_one`` for a reduction: ``o``'s kernel with ``axis``, ``keepdims`` and (unless
+    ``dtype`` is left out) ``dtype``, the parameters of sum, prod, mean, max, min, all, any.
+
+    The kernel is called with these keywords directly: building a params dict and unpacking it
+    (``fn(x, **params)``) was the larger part of a small reduction's dispatch cost. The dict is
+    made only where it is needed: for the tracer, for ``out=`` and for non-Tensor input, which
+    take ``apply``'s path with the same params.
+    """
+    if out is None and (x.__class__ is Tensor or isinstance(x, Tensor)):
+        device = x.device
+        fn = o._by_device.get(device) if o._generation == _plugins._generation else None
+        if fn is None:
+            fn = o.kernel(device)
+        if dtype is _NO_DTYPE:
+            result = fn(x.data, axis=axis, keepdims=keepdims)
+        else:
+            result = fn(x.data, axis=axis, dtype=dtype, keepdims=keepdims)
+        t = _new(Tensor)
+        t.data = result if result.__class__ is _ndarray else _as_array(result, device)
+        t.device = device
+        if _tracer is not None and x.requires_grad:
+            _tracer.record(o.name, (x,), _reduce_params(axis, keepdims, dtype), t)
+        return t
+    return apply(o, (x,), _reduce_params(axis, keepdims, dtype), out)
+
+
+def _reduce_params(axis: Any, keepdims: bool, dtype: Any) -> dict[str, Any]:
+    if dtype is _NO_DTYPE:
+        return {"axis": axis, "keepdims": keepdims}
+    return {"axis": axis, "dtype": dtype, "keepdims": keepdims}
+
+
 def _unwrap_args(o: Op, args: tuple[Any, ...], device: Device | None) -> tuple[Any, list, bool]:
     """(device, backend arguments, whether any input requires grad) for a general op call."""
     tensors: list[Any] = []
@@ -405,4 +448,4 @@ from .dispatch_elementwise import (  # noqa: E402
 )
 
 __all__ = ["Op", "apply", "apply_one", "binary", "binary_inplace", "broadcast_shape",
-           "check_out", "get_tracer", "op", "ops", "rbinary", "set_tracer", "unary"]
+           "check_out", "get_tracer", "op", "ops", "rbinary", "reduce", "set_tracer", "unary"]

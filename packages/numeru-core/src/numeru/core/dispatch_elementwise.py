@@ -9,7 +9,6 @@ when broadcasting fails. Re-exported by ``numeru.core.dispatch``.
 
 from __future__ import annotations
 
-import operator
 from typing import Any
 
 import numpy as np
@@ -36,14 +35,6 @@ from .errors import DTypeError
 Tensor: Any = None  # set by dispatch._install_tensor
 _tracer: Any = None  # kept equal to dispatch._tracer by dispatch.set_tracer
 _ufunc = np.ufunc
-# ndarray's own in-place operators: the cheapest way to run `x op= y` in NumPy (no out= parsing).
-_NUMPY_INPLACE: dict[Any, Any] = {
-    np.add: operator.iadd, np.subtract: operator.isub, np.multiply: operator.imul,
-    np.divide: operator.itruediv, np.floor_divide: operator.ifloordiv,
-    np.remainder: operator.imod, np.power: operator.ipow, np.bitwise_and: operator.iand,
-    np.bitwise_or: operator.ior, np.bitwise_xor: operator.ixor,
-    np.left_shift: operator.ilshift, np.right_shift: operator.irshift,
-}
 
 
 def _dtype_or_type(value: Any) -> Any:
@@ -115,9 +106,13 @@ def unary(o: Op, x: Any, out: Any = None, **params: Any) -> Any:
         if fn is None:
             fn = o.kernel(_CPU)
         a, target = x.data, out.data
+        # ``is``, not ``==``: None (no loop for this dtype) == float64 holds in NumPy.
         if (fn.__class__ is _ufunc and a.shape == target.shape
-                and _result_dtype(fn, (a.dtype,)) == target.dtype):
-            fn(a, target)
+                and _result_dtype(fn, (a.dtype,)) is target.dtype):
+            if target is a and a.size == 1:
+                a[()] = fn(a)  # x.exp_() of one element: see the note above binary_inplace
+            else:
+                fn(a, target)
             if _tracer is not None and x.requires_grad:
                 _tracer.record(o.name, (x,), params, out)
             return out
@@ -155,39 +150,43 @@ def binary(o: Op, x1: Any, x2: Any, out: Any = None) -> Any:
         if _tracer is not None and (x1.requires_grad or (c2 is Tensor and x2.requires_grad)):
             _tracer.record(o.name, (x1, x2), {}, t)
         return t
-    if out is not None and out.__class__ is Tensor and x1.__class__ is Tensor:
-        return _binary_into(o, x1, x2, out)
-    return _binary_general(o, x1, x2, out)
-
-
-def _binary_into(o: Op, x1: Any, x2: Any, out: Any) -> Any:
-    """``out=`` fast path: NumPy ufunc, same shapes, exact result dtype; else the general path."""
-    device = x1.device
-    a = x1.data
-    c2 = x2.__class__
-    if c2 is Tensor and x2.device is device:
-        b = x2.data
-        b_key = b.dtype
-        same_shape = b.shape == a.shape
-    elif c2 is int or c2 is float or c2 is bool:
-        b, b_key, same_shape = x2, c2, True
-    else:
-        return _binary_general(o, x1, x2, out)
-    target = out.data
-    if (device is _CPU and out.device is device and same_shape and target.shape == a.shape
-            and a.dtype is not _BF16 and b_key is not _BF16):
-        fn = o._binary.get(device) if o._generation == _plugins._generation else None
-        if fn is None:
-            fn = o.binary_kernel(device)
+    if out.__class__ is Tensor and x1.__class__ is Tensor and out.device is _CPU:
+        # out= fast path: NumPy ufunc, the same shapes, the exact result dtype; else the
+        # general path (which checks and names what differs).
+        a = x1.data
+        c2 = x2.__class__
+        if c2 is Tensor:
+            if x2.device is not _CPU:
+                return _binary_general(o, x1, x2, out)
+            b = x2.data
+            b_key = b.dtype
+            target = out.data
+            shape = a.shape
+            same_shape = shape == target.shape and b.shape == shape
+        elif c2 is int or c2 is float or c2 is bool:
+            b, b_key, target = x2, c2, out.data
+            same_shape = a.shape == target.shape
+        else:
+            return _binary_general(o, x1, x2, out)
         a_dtype = a.dtype
-        result_dtype = _out_dtypes.get((fn, a_dtype, b_key), False)  # _result_dtype's cache
-        if result_dtype is False:
-            result_dtype = _result_dtype(fn, (a_dtype, b_key))
-        if fn.__class__ is _ufunc and result_dtype == target.dtype:
-            fn(a, b, target)
-            if _tracer is not None and (x1.requires_grad or (c2 is Tensor and x2.requires_grad)):
-                _tracer.record(o.name, (x1, x2), {}, out)
-            return out
+        if same_shape and x1.device is _CPU and a_dtype is not _BF16 and b_key is not _BF16:
+            fn = o._binary.get(_CPU) if o._generation == _plugins._generation else None
+            if fn is None:
+                fn = o.binary_kernel(_CPU)
+            last = o._result  # the last (dtype, dtype, result dtype): one op, one dtype mostly
+            if last[0] is a_dtype and last[1] is b_key:
+                result_dtype = last[2]
+            else:
+                result_dtype = _result_dtype(fn, (a_dtype, b_key))
+                o._result = (a_dtype, b_key, result_dtype)
+            # ``is``: NumPy's built-in dtypes are singletons (an equal dtype object takes the
+            # general path); None (no loop) never matches.
+            if result_dtype is target.dtype and fn.__class__ is _ufunc:
+                fn(a, b, out=target)  # by keyword: see binary_inplace
+                if _tracer is not None and (x1.requires_grad
+                                            or (c2 is Tensor and x2.requires_grad)):
+                    _tracer.record(o.name, (x1, x2), {}, out)
+                return out
     return _binary_general(o, x1, x2, out)
 
 
@@ -268,7 +267,13 @@ def _unary_general(o: Op, x: Any, out: Any, params: dict[str, Any]) -> Any:
             check_out(out, x.shape, dtype, device, o.name)
             fn(x.data, out=out.data)
         else:
-            result = backend.wrap_result(fn(x.data, **params))
+            try:
+                result = backend.wrap_result(fn(x.data, **params))
+            except TypeError as exc:  # no loop for this dtype: as without out=
+                if isinstance(exc, DTypeError):
+                    raise
+                raise DTypeError(f"{o.name}: expected a tensor of a dtype it is defined for, "
+                                 f"got {x.dtype} ({exc})") from None
             check_out(out, x.shape, backend.dtype_of(result), device, o.name)
             backend.copy_into(out.data, result)
         result_t = out
@@ -332,33 +337,50 @@ def _binary_general(o: Op, x1: Any, x2: Any, out: Any, casting: str | None = Non
     return result_t
 
 
+# One-element in-place ops: NumPy runs an in-place ufunc (the output is an input) on a
+# one-element or 0-d array through its general iterator: its fast test that "the output is the
+# input" needs a non-zero stride, and it takes the stride of a one-element operand as 0. That
+# costs ~0.6 us, more than the op itself (NumPy 2.4 on the benchmark machine: `np.add(x, y, x)`
+# 1.0 us for x of one element, 0.4 us for two). Computing the element out of place and storing
+# it costs ~0.6 us in all; it is used only where it means the same: a result of the target's
+# exact dtype (``is``: NumPy's built-in dtypes are singletons; an equal dtype object only takes
+# the ordinary path) and number of axes.
 def binary_inplace(o: Op, x: Any, other: Any) -> Any:
     """``x op= other`` into ``x``'s buffer; the result may cast within its kind (``same_kind``)."""
-    if x.__class__ is Tensor and (_tracer is None or not x.requires_grad):
+    if x.__class__ is Tensor and x.device is _CPU and (_tracer is None or not x.requires_grad):
         # Fast path (NumPy ufuncs on the CPU): NumPy checks casting and shapes before writing.
-        device = x.device
-        c2 = other.__class__
         a = x.data
-        if c2 is Tensor and other.device is device:
+        c2 = other.__class__
+        if c2 is Tensor:
             b = other.data  # NumPy refuses (ValueError) an operand that would grow x's shape
-        elif c2 is int or c2 is float or c2 is bool:
+            if other.device is not _CPU:
+                return _binary_general(o, x, other, x, "same_kind")  # the device error
+        elif c2 is float:
+            b = other
+            if a.dtype is _BF16:
+                return _binary_general(o, x, other, x, "same_kind")
+        elif c2 is int or c2 is bool:
             b = other
         else:
             return _binary_general(o, x, other, x, "same_kind")
-        if device is _CPU and not (c2 is float and a.dtype is _BF16):
-            fn = o._binary.get(device) if o._generation == _plugins._generation else None
-            if fn is None:
-                fn = o.binary_kernel(device)
-            if fn.__class__ is _ufunc:
-                try:
-                    # NumPy's in-place casting rule is "same_kind", ours too; it checks before
-                    # writing. ndarray's own ``+=`` is its cheapest spelling of an in-place op.
-                    operator_ = _NUMPY_INPLACE.get(fn)
-                    if operator_ is not None:
-                        operator_(a, b)
-                    else:
-                        fn(a, b, a)
-                    return x
-                except (TypeError, ValueError):
-                    pass  # the general path raises our DTypeError / ShapeError
+        fn = o._binary.get(_CPU) if o._generation == _plugins._generation else None
+        if fn is None:
+            fn = o.binary_kernel(_CPU)
+        if fn.__class__ is _ufunc:
+            try:
+                if a.size == 1:
+                    # One element (see the note above). A larger result of as many axes
+                    # fails to store (ValueError) and the general path names the shapes.
+                    r = fn(a, b)
+                    if r.dtype is a.dtype and r.ndim == a.ndim:
+                        a[()] = r
+                        return x
+                # NumPy's in-place casting rule is "same_kind", ours too; it checks before
+                # writing. ``out=`` by keyword: a third positional argument of maximum and
+                # minimum is deprecated (and slow: it warns).
+                fn(a, b, out=a)
+                return x
+            except (TypeError, ValueError):
+                pass  # the general path raises our DTypeError / ShapeError
     return _binary_general(o, x, other, x, "same_kind")
+

@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from . import dispatch
+from .dtypes import bfloat16 as _BF16
+from .dtypes import result_type
 from .tensor import Tensor
 
 UNARY = (
@@ -61,8 +63,48 @@ def round(x: Tensor, /, *, decimals: int = 0, out: Tensor | None = None) -> Tens
     return dispatch.unary(_ROUND, x, out, **({"decimals": decimals} if decimals else {}))
 
 
+def clip_arrays(xp: Any, x: Any, min: Any, max: Any, out: Any = None) -> Any:
+    """The clip of backend arrays (``out=`` only for backends whose functions take it).
+
+    With bfloat16 taking part, the operands are cast to ``result_type(x, min, max)`` first, as
+    every binary op does: NumPy has no three-operand bfloat16 clip loop (with both bounds given
+    ml_dtypes falls back to float32) and promotes bfloat16 with a Python scalar to float32,
+    where numeru's table keeps bfloat16. A bfloat16 result is then ``minimum(maximum(x, min),
+    max)``, which is what ``clip`` computes. Other dtypes are left to the backend, whose
+    promotion already is the table's.
+    """
+    if min is None and max is None:  # the standard: the elements of x (NumPy refuses bool)
+        if out is None:
+            return xp.asarray(x, copy=True)
+        out[...] = x
+        return out
+    if (x.dtype is not _BF16 and getattr(min, "dtype", None) is not _BF16
+            and getattr(max, "dtype", None) is not _BF16):  # the common case, kept cheap
+        return xp.clip(x, min, max) if out is None else xp.clip(x, min, max, out=out)
+    parts = [x, *(b for b in (min, max) if b is not None)]
+    target = result_type(*(p if isinstance(p, (bool, int, float, complex)) else p.dtype
+                           for p in parts))
+
+    def cast(value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, (bool, int, float, complex)) or value.dtype != target:
+            return xp.asarray(value, dtype=target)
+        return value
+
+    x, min, max = cast(x), cast(min), cast(max)
+    if target != _BF16:
+        return xp.clip(x, min, max) if out is None else xp.clip(x, min, max, out=out)
+    kw = {} if out is None else {"out": out}
+    if min is not None:
+        x = xp.maximum(x, min, **kw)
+    if max is not None:
+        x = xp.minimum(x, max, **kw)
+    return x
+
+
 def _clip_generic(xp: Any, x: Any, min: Any = None, max: Any = None) -> Any:
-    return xp.clip(x, min, max)
+    return clip_arrays(xp, x, min, max)
 
 
 _CLIP = dispatch.op("clip", _clip_generic)
@@ -70,7 +112,11 @@ _CLIP = dispatch.op("clip", _clip_generic)
 
 def clip(x: Tensor, /, min: Any = None, max: Any = None, *,
          out: Tensor | None = None) -> Tensor:
-    """Clamp to ``[min, max]``; either bound may be a scalar, a tensor or ``None``."""
+    """Clamp to ``[min, max]``; either bound may be a scalar, a tensor or ``None``.
+
+    The result dtype is ``result_type(x, min, max)`` (Python scalars weak), as for the binary
+    ops ``maximum``/``minimum``, bfloat16 included; with both bounds ``None`` a copy of ``x``.
+    """
     return dispatch.apply(_CLIP, (x, min, max), {}, out)
 
 

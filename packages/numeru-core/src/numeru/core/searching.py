@@ -63,12 +63,15 @@ _SORT = _op("sort", _sort_generic)
 
 def argsort(x: Tensor, /, *, axis: int = -1, descending: bool = False,
             stable: bool = True, out: Tensor | None = None) -> Tensor:
+    """Indices that sort ``x`` along ``axis``. NaN counts as the largest value: last ascending
+    (NumPy), first with ``descending=True`` (PyTorch); stable both ways."""
     return dispatch.apply_one(_ARGSORT, x,
                               {"axis": axis, "descending": descending, "stable": stable}, out)
 
 
 def sort(x: Tensor, /, *, axis: int = -1, descending: bool = False, stable: bool = True,
          out: Tensor | None = None) -> Tensor:
+    """A sorted copy of ``x`` along ``axis``; NaN placed as in ``argsort``."""
     return dispatch.apply(_SORT, (x,),
                           {"axis": axis, "descending": descending, "stable": stable}, out)
 

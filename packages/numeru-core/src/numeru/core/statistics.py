@@ -35,24 +35,41 @@ def _reduction_error(name: str, x: Any, axis: Any, exc: ValueError) -> Exception
         return ShapeError(f"{name}: x: expected elements along the reduced axes ({name} of "
                           f"nothing is undefined), got shape {shape}")
     return exc
+
+
 _SUM, _PROD, _MEAN, _VAR, _STD = _op("sum"), _op("prod"), _op("mean"), _op("var"), _op("std")
 _MAX, _MIN, _ALL, _ANY = _op("max"), _op("min"), _op("all"), _op("any")
 _CUMSUM, _CUMPROD = _op("cumulative_sum"), _op("cumulative_prod")
 
 
+# The reductions of (axis, keepdims[, dtype]) call ``dispatch.reduce`` inside their own ``try``
+# (one Python frame fewer than ``_apply_one``; a ``try`` costs nothing until it raises): they
+# are the commonest ops on small tensors, where the call path is most of the time.
+_reduce = dispatch.reduce
+
+
 def sum(x: Tensor, /, *, axis: Any = None, dtype: Any = None, keepdims: bool = False,
         out: Tensor | None = None) -> Tensor:
-    return _apply_one(_SUM, x, {"axis": axis, "dtype": dtype, "keepdims": keepdims}, out)
+    try:
+        return _reduce(_SUM, x, axis, keepdims, dtype, out)
+    except ValueError as exc:
+        raise _reduction_error("sum", x, axis, exc) from None
 
 
 def prod(x: Tensor, /, *, axis: Any = None, dtype: Any = None, keepdims: bool = False,
          out: Tensor | None = None) -> Tensor:
-    return _apply_one(_PROD, x, {"axis": axis, "dtype": dtype, "keepdims": keepdims}, out)
+    try:
+        return _reduce(_PROD, x, axis, keepdims, dtype, out)
+    except ValueError as exc:
+        raise _reduction_error("prod", x, axis, exc) from None
 
 
 def mean(x: Tensor, /, *, axis: Any = None, keepdims: bool = False,
          out: Tensor | None = None) -> Tensor:
-    return _apply_one(_MEAN, x, {"axis": axis, "keepdims": keepdims}, out)
+    try:
+        return _reduce(_MEAN, x, axis, keepdims, out=out)
+    except ValueError as exc:
+        raise _reduction_error("mean", x, axis, exc) from None
 
 
 def var(x: Tensor, /, *, axis: Any = None, correction: float = 0.0, keepdims: bool = False,
@@ -67,22 +84,34 @@ def std(x: Tensor, /, *, axis: Any = None, correction: float = 0.0, keepdims: bo
 
 def max(x: Tensor, /, *, axis: Any = None, keepdims: bool = False,
         out: Tensor | None = None) -> Tensor:
-    return _apply_one(_MAX, x, {"axis": axis, "keepdims": keepdims}, out)
+    try:
+        return _reduce(_MAX, x, axis, keepdims, out=out)
+    except ValueError as exc:
+        raise _reduction_error("max", x, axis, exc) from None
 
 
 def min(x: Tensor, /, *, axis: Any = None, keepdims: bool = False,
         out: Tensor | None = None) -> Tensor:
-    return _apply_one(_MIN, x, {"axis": axis, "keepdims": keepdims}, out)
+    try:
+        return _reduce(_MIN, x, axis, keepdims, out=out)
+    except ValueError as exc:
+        raise _reduction_error("min", x, axis, exc) from None
 
 
 def all(x: Tensor, /, *, axis: Any = None, keepdims: bool = False,
         out: Tensor | None = None) -> Tensor:
-    return _apply_one(_ALL, x, {"axis": axis, "keepdims": keepdims}, out)
+    try:
+        return _reduce(_ALL, x, axis, keepdims, out=out)
+    except ValueError as exc:
+        raise _reduction_error("all", x, axis, exc) from None
 
 
 def any(x: Tensor, /, *, axis: Any = None, keepdims: bool = False,
         out: Tensor | None = None) -> Tensor:
-    return _apply_one(_ANY, x, {"axis": axis, "keepdims": keepdims}, out)
+    try:
+        return _reduce(_ANY, x, axis, keepdims, out=out)
+    except ValueError as exc:
+        raise _reduction_error("any", x, axis, exc) from None
 
 
 def cumulative_sum(x: Tensor, /, *, axis: int | None = None, dtype: Any = None,

@@ -35,7 +35,9 @@ from .errors import DTypeError, ShapeError, ValidationError, expected
 from .tensor import Tensor
 
 _SETITEM = indexing._SETITEM
-_apply_one = dispatch.apply_one
+_reduce = dispatch.reduce
+_reduction_error = statistics._reduction_error
+_SUM, _MEAN, _MAX, _MIN = statistics._SUM, statistics._MEAN, statistics._MAX, statistics._MIN
 
 
 def _axis(axis: Any, dim: Any) -> Any:
@@ -65,13 +67,16 @@ else:
 
 class _Methods(_Base):
     # -- reductions and statistics ----------------------------------------------------------
-    # The commonest reductions call dispatch directly: one Python layer less per call.
+    # The commonest reductions call dispatch directly (one Python layer less per call), with
+    # the namespace functions' error messages.
     def sum(self, axis: Any = None, *, dtype: Any = None, keepdims: bool = False,
             out: Any = None, dim: Any = None) -> Tensor:
         if dim is not None:
             axis = _axis(axis, dim)
-        return _apply_one(statistics._SUM, self,
-                          {"axis": axis, "dtype": dtype, "keepdims": keepdims}, out)
+        try:
+            return _reduce(_SUM, self, axis, keepdims, dtype, out)
+        except ValueError as exc:
+            raise _reduction_error("sum", self, axis, exc) from None
 
     def prod(self, axis: Any = None, *, dtype: Any = None, keepdims: bool = False,
              out: Any = None, dim: Any = None) -> Tensor:
@@ -82,7 +87,10 @@ class _Methods(_Base):
              dim: Any = None) -> Tensor:
         if dim is not None:
             axis = _axis(axis, dim)
-        return _apply_one(statistics._MEAN, self, {"axis": axis, "keepdims": keepdims}, out)
+        try:
+            return _reduce(_MEAN, self, axis, keepdims, out=out)
+        except ValueError as exc:
+            raise _reduction_error("mean", self, axis, exc) from None
 
     def var(self, axis: Any = None, *, correction: float = 0.0, keepdims: bool = False,
             out: Any = None, dim: Any = None) -> Tensor:
@@ -98,13 +106,19 @@ class _Methods(_Base):
             dim: Any = None) -> Tensor:
         if dim is not None:
             axis = _axis(axis, dim)
-        return _apply_one(statistics._MAX, self, {"axis": axis, "keepdims": keepdims}, out)
+        try:
+            return _reduce(_MAX, self, axis, keepdims, out=out)
+        except ValueError as exc:
+            raise _reduction_error("max", self, axis, exc) from None
 
     def min(self, axis: Any = None, *, keepdims: bool = False, out: Any = None,
             dim: Any = None) -> Tensor:
         if dim is not None:
             axis = _axis(axis, dim)
-        return _apply_one(statistics._MIN, self, {"axis": axis, "keepdims": keepdims}, out)
+        try:
+            return _reduce(_MIN, self, axis, keepdims, out=out)
+        except ValueError as exc:
+            raise _reduction_error("min", self, axis, exc) from None
 
     def all(self, axis: Any = None, *, keepdims: bool = False, out: Any = None,
             dim: Any = None) -> Tensor:
@@ -139,7 +153,8 @@ class _Methods(_Base):
         """``reshape`` that never copies (a ``ShapeError`` when the layout does not allow it).
 
         ``x.view(dtype)`` (PyTorch's other meaning) reinterprets the same bytes as ``dtype``,
-        e.g. ``t.view(nm.int16)`` to hand bfloat16 bits to a DLPack consumer.
+        e.g. ``t.view(nm.int16)`` to hand bfloat16 bits to a DLPack consumer; a dtype of
+        another item size rescales the (contiguous) last axis, as in PyTorch and NumPy.
         """
         if len(shape) == 1 and _is_dtype(shape[0]):
             return dispatch.apply_one(_VIEW_AS, self, {"dtype": _as_dtype(shape[0])})
@@ -348,10 +363,27 @@ class _Methods(_Base):
 
 
 def _view_as_generic(xp: Any, x: Any, dtype: Any) -> Any:
-    if x.dtype.itemsize != dtype.itemsize:
-        raise expected("view: dtype", f"a dtype of {x.dtype.itemsize} bytes like {x.dtype}",
-                       dtype, error=DTypeError)
-    return x.view(dtype)  # NumPy/CuPy arrays: a reinterpretation of the same memory
+    """The same memory as ``dtype`` (NumPy/CuPy ``view``); a new item size rescales the last axis.
+
+    As in PyTorch and NumPy: a smaller item splits each element along the last axis, a larger
+    one joins them, which needs that axis contiguous and its byte length a multiple of the new
+    item size; a 0-d tensor keeps its item size.
+    """
+    old, new = x.dtype.itemsize, dtype.itemsize
+    if old != new:
+        if x.ndim == 0:
+            raise expected("view: dtype", f"a dtype of {old} bytes like {x.dtype} (a 0-d "
+                           "tensor has no last axis to rescale)", dtype, error=DTypeError)
+        last = x.shape[-1]
+        if last > 1 and x.strides[-1] != old:
+            raise expected("view: tensor", f"a contiguous last axis to view {x.dtype} as "
+                           f"{dtype}", f"a last-axis stride of {x.strides[-1]} bytes",
+                           error=ShapeError)
+        if (last * old) % new:
+            raise expected("view: tensor", f"a last axis of a multiple of {new} bytes to view "
+                           f"{x.dtype} as {dtype}", f"shape {x.shape} ({last * old} bytes)",
+                           error=ShapeError)
+    return x.view(dtype)
 
 
 _VIEW_AS = dispatch.op("view_as_dtype", _view_as_generic)
@@ -424,12 +456,13 @@ def _binary_method(name: str) -> tuple[Any, Any]:
 def _add_scaled(name: str) -> tuple[Any, Any]:
     """``add``/``sub`` with PyTorch's ``alpha`` (``x.add_(y, alpha=0.5)`` is x += 0.5 * y)."""
     o = dispatch.op(name)
+    binary, binary_inplace = dispatch.binary, dispatch.binary_inplace
 
     def method(self: Tensor, other: Any, *, alpha: Any = None, out: Any = None) -> Tensor:
-        return dispatch.binary(o, self, other if alpha is None else other * alpha, out)
+        return binary(o, self, other if alpha is None else other * alpha, out)
 
     def inplace(self: Tensor, other: Any, *, alpha: Any = None) -> Tensor:
-        return dispatch.binary_inplace(o, self, other if alpha is None else other * alpha)
+        return binary_inplace(o, self, other if alpha is None else other * alpha)
 
     return method, inplace
 

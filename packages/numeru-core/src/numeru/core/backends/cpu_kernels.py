@@ -14,6 +14,7 @@ import numpy as np
 
 from ..dtypes import bfloat16 as _BF16
 from ..dtypes import result_type
+from ..elementwise import clip_arrays as _clip_arrays
 
 # Typed as Any: NumPy's stubs do not know the positional (axis, dtype, out, keepdims) form.
 _add_reduce: Any = np.add.reduce
@@ -53,25 +54,53 @@ def _sum_dtype(x: Any, dtype: Any) -> np.dtype:
     return d
 
 
+def _array_out() -> Any:
+    """``...`` where NumPy (2.3 and later) takes ``out=...``: a reduction to 0-d then returns a
+    0-d array instead of a scalar that ``asarray`` would have to wrap (a third of a small sum's
+    cost); None on older NumPy."""
+    try:
+        _add_reduce(np.zeros(1), None, None, out=...)
+    except TypeError:
+        return None
+    return ...
+
+
+_ARRAY_OUT = _array_out()
+# The keyword forms below are used only where they are the cheap ones: NumPy parses
+# ``keepdims=False`` as a keyword far more slowly than ``out=...``.
+
+
 def sum_kernel(x: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False,
                out: Any = None) -> Any:
-    r = _add_reduce(x, axis, dtype, out, keepdims)
+    if out is None and not keepdims:
+        r = _add_reduce(x, axis, dtype, out=_ARRAY_OUT)
+    else:
+        r = _add_reduce(x, axis, dtype, out, keepdims)
     return r if r.__class__ is _ndarray else _asarray(r)
 
 
 def prod_kernel(x: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False,
                 out: Any = None) -> Any:
-    r = _mul_reduce(x, axis, dtype, out, keepdims)
+    if out is None and not keepdims:
+        r = _mul_reduce(x, axis, dtype, out=_ARRAY_OUT)
+    else:
+        r = _mul_reduce(x, axis, dtype, out, keepdims)
     return r if r.__class__ is _ndarray else _asarray(r)
 
 
 def max_kernel(x: Any, axis: Any = None, keepdims: bool = False, out: Any = None) -> Any:
-    r = _max_reduce(x, axis, None, out, keepdims)
+    if out is None and not keepdims:
+        r = _max_reduce(x, axis, None, out=_ARRAY_OUT)
+    else:
+        r = _max_reduce(x, axis, None, out, keepdims)
     return r if r.__class__ is _ndarray else _asarray(r)
 
 
 def min_kernel(x: Any, axis: Any = None, keepdims: bool = False, out: Any = None) -> Any:
-    r = _min_reduce(x, axis, None, out, keepdims)
+    if out is None and not keepdims:
+        r = _min_reduce(x, axis, None, out=_ARRAY_OUT)
+    else:
+        r = _min_reduce(x, axis, None, out, keepdims)
     return r if r.__class__ is _ndarray else _asarray(r)
 
 
@@ -103,7 +132,7 @@ def argmin_kernel(x: Any, axis: Any = None, keepdims: bool = False, out: Any = N
 
 
 def clip_kernel(x: Any, min: Any = None, max: Any = None, out: Any = None) -> Any:
-    return np.clip(x, min, max, out=out)
+    return _clip_arrays(np, x, min, max, out)  # np.clip, plus bfloat16 and no bounds
 
 
 def matmul_kernel(x1: Any, x2: Any, out: Any = None) -> Any:
@@ -173,6 +202,9 @@ def _reduce_meta(dtype_of: Any) -> Any:
 def _clip_meta(x: Any, min: Any = None, max: Any = None) -> Any:
     bounds = [b for b in (min, max) if b is not None]
     shape = np.broadcast_shapes(x.shape, *(np.shape(b) for b in bounds))
+    if any(getattr(p, "dtype", None) == _BF16 for p in (x, *bounds)):
+        return shape, result_type(*(b if isinstance(b, (bool, int, float, complex)) else b.dtype
+                                    for b in (x, *bounds)))
     return shape, np.result_type(x, *bounds)
 
 
