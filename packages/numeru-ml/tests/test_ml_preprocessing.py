@@ -130,6 +130,101 @@ def test_one_hot_categories_in_the_given_order():
     np.testing.assert_array_equal(ours.transform(unknown).toarray(), [[0, 0, 0, 1, 0]])
 
 
+def _same_values(a, b):
+    """Element by element, NaN equal to NaN and None to None, types of numbers ignored."""
+    a, b = np.asarray(a, dtype=object), np.asarray(b, dtype=object)
+    assert a.shape == b.shape
+    for x, y in zip(a.ravel().tolist(), b.ravel().tolist(), strict=True):
+        if isinstance(x, float) and x != x:
+            assert isinstance(y, float) and y != y, (a, b)
+        else:
+            assert x == y and (x is None) == (y is None), (a, b)
+
+
+_NAN = np.nan
+_F = np.array([[2.0, _NAN], [_NAN, 3.0], [1.0, 3.0], [_NAN, _NAN]])
+_O = np.array([["b", 2], [_NAN, _NAN], ["a", 1], [None, 2]], dtype=object)
+_OS = np.array([["b"], [_NAN], ["a"]], dtype=object)
+
+
+@pytest.mark.parametrize("X, X_new, kwargs", [
+    (_F, None, {}),
+    (_F.astype(np.float32), None, {}),
+    (_O, None, {}),  # strings with None and NaN; numbers with NaN in an object column
+    (_OS, None, {}),
+    (_F, None, {"drop": "first"}),
+    (_F, None, {"drop": "if_binary"}),
+    (_F, None, {"drop": [_NAN, 3.0]}),
+    (_OS, None, {"drop": [_NAN]}),
+    (_F[[0, 2]][:, :1], _F[:, :1], {"handle_unknown": "ignore"}),  # NaN unseen in fit
+    (_OS[[0, 2]], _OS, {"handle_unknown": "ignore"}),
+    (_OS, np.array([[None]], dtype=object), {"handle_unknown": "ignore"}),
+    (_F[:, :1], None, {"categories": [[1.0, 2.0, _NAN]]}),
+    (_F[:, :1], None, {"categories": [[1.0, 2.0]], "handle_unknown": "ignore"}),
+    (_OS, None, {"categories": [["b", "a", _NAN]]}),
+    (_OS, None, {"categories": [["a", "b"]], "handle_unknown": "ignore"}),
+    (np.array([["b"], [None], ["a"]], dtype=object), None, {"categories": [["a", None, "b"]]}),
+])
+def test_one_hot_missing_values_are_categories_as_scikit_learn(X, X_new, kwargs):
+    """NaN (float and object columns) and None (object columns) are categories of their own,
+    sorted after the others (None before NaN), in transform, inverse_transform, drop and the
+    feature names, as scikit-learn."""
+    X_new = X if X_new is None else X_new
+    ours = P.OneHotEncoder(sparse_output=False, **kwargs).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # sklearn: unknown categories with drop
+        ref = skp.OneHotEncoder(sparse_output=False, **kwargs).fit(X)
+        expected = ref.transform(X_new)
+    assert len(ours.categories_) == len(ref.categories_)
+    for mine, theirs in zip(ours.categories_, ref.categories_, strict=True):
+        assert mine.dtype == theirs.dtype
+        _same_values(mine, theirs)
+    got = ours.transform(X_new)
+    np.testing.assert_array_equal(got, expected)
+    inverse, ref_inverse = ours.inverse_transform(got), ref.inverse_transform(expected)
+    assert inverse.dtype == ref_inverse.dtype
+    _same_values(inverse, ref_inverse)
+    assert list(ours.get_feature_names_out()) == list(ref.get_feature_names_out())
+    sparse = P.OneHotEncoder(**kwargs).fit(X).transform(X_new)
+    np.testing.assert_array_equal(sparse.toarray(), expected)
+
+
+def test_one_hot_missing_value_errors_and_save(tmp_path):
+    with pytest.raises(ValidationError, match="X: expected categories seen in fit.*got nan"):
+        P.OneHotEncoder().fit(_F[[0, 2]][:, :1]).transform(_F[:, :1])
+    with pytest.raises(ValidationError, match="X: expected categories among"):
+        P.OneHotEncoder(categories=[[1.0, 2.0]]).fit(_F[:, :1])
+    for cats in ([[_NAN, 1.0, 2.0]], [[_NAN, "a", "b"]]):  # sklearn: NaN must come last
+        X = _F[:, :1] if isinstance(cats[0][1], float) else _OS
+        with pytest.raises(ValidationError, match="categories: expected NaN only as the last"):
+            P.OneHotEncoder(categories=cats).fit(X)
+        with pytest.raises(ValueError, match="Nan should be the last"):
+            skp.OneHotEncoder(categories=cats).fit(X)
+    for X in (_F, _O, np.array([["b"], ["a"]], dtype=object)):  # object strings stay object
+        encoder = P.OneHotEncoder(sparse_output=False).fit(X)
+        nm.save(encoder, tmp_path / "ohe.nmr")
+        loaded = nm.load(tmp_path / "ohe.nmr")
+        for mine, back in zip(encoder.categories_, loaded.categories_, strict=True):
+            assert mine.dtype == back.dtype
+            _same_values(mine, back)
+        np.testing.assert_array_equal(loaded.transform(X), encoder.transform(X))
+
+
+def test_one_hot_refuses_infinity_in_float_input_as_scikit_learn():
+    fitted = [[1.0], [2.0]]
+    for make in (lambda enc: enc.fit([[np.inf], [1.0]]),
+                 lambda enc: enc.fit(fitted).transform([[-np.inf]])):
+        with pytest.raises(ValueError, match="Input contains infinity"):
+            make(skp.OneHotEncoder())
+        with pytest.raises(ValidationError, match="X: expected finite values or NaN.*infinity"):
+            make(P.OneHotEncoder())
+    objects = np.array([[1.0], [np.inf]], dtype=object)  # object columns keep it, as sklearn
+    mine = P.OneHotEncoder(sparse_output=False).fit(objects)
+    theirs = skp.OneHotEncoder(sparse_output=False).fit(objects)
+    _same_values(mine.categories_[0], theirs.categories_[0])
+    np.testing.assert_array_equal(mine.transform(objects), theirs.transform(objects))
+
+
 @pytest.mark.parametrize("name", ["StandardScaler", "MinMaxScaler", "RobustScaler"])
 def test_scalers_keep_float32(X, name):
     data = X.astype(np.float32)

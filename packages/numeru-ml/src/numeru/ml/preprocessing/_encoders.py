@@ -1,7 +1,9 @@
 """Categorical encoders: ``OneHotEncoder`` and ``LabelEncoder``.
 
 Categories are the sorted unique values of each column (numbers or strings), as in
-scikit-learn. ``OneHotEncoder`` returns a scipy.sparse CSR matrix by default
+scikit-learn. Missing values are categories of their own, placed after the others as
+scikit-learn does: NaN in float columns; ``None`` and NaN in object columns (``None`` before
+NaN). ``OneHotEncoder`` returns a scipy.sparse CSR matrix by default
 (``sparse_output=True``, as scikit-learn; scipy comes with numeru-linalg) or a dense NumPy
 array. Supported: ``drop`` (None, "first", "if_binary" or one category per feature) and
 ``handle_unknown`` ("error" or "ignore": an unknown category encodes as all zeros).
@@ -26,13 +28,51 @@ def _as_2d_objects(X, name="X"):
                        error=ShapeError)
     if A.shape[0] == 0:
         raise expected(name, "at least 1 sample", f"shape {A.shape}")
+    if A.dtype.kind in "fc" and np.isinf(A).any():  # NaN is a category, infinity is refused
+        raise expected(name, "finite values or NaN (as scikit-learn)", "infinity")
     return A
+
+
+_PRESENT, _NONE, _NAN = 0, 1, 2
+
+
+def _missing(value):
+    """0 for a value, 1 for ``None``, 2 for NaN (a float or NumPy floating NaN)."""
+    if value is None:
+        return _NONE
+    if isinstance(value, (float, np.floating)) and value != value:
+        return _NAN
+    return _PRESENT
+
+
+def _plain(value):
+    """A NumPy scalar as the Python value (error messages show ``nan``, not ``np.float64``)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _missing_codes(values):
+    """``_missing`` of each element of a 1-D array."""
+    if values.dtype.kind == "f":
+        return np.where(np.isnan(values), _NAN, _PRESENT).astype(np.int8)
+    if values.dtype.kind == "O":
+        return np.fromiter((_missing(v) for v in values.tolist()), np.int8, values.shape[0])
+    return np.zeros(values.shape[0], np.int8)
+
+
+def _unique(col):
+    """Sorted categories of a column, missing values last (``None``, then NaN), as sklearn."""
+    if col.dtype.kind != "O":
+        return np.unique(col)  # NumPy keeps one NaN, sorted last
+    codes = _missing_codes(col)
+    present = np.unique(col[codes == _PRESENT])
+    extra = [v for code, v in ((_NONE, None), (_NAN, np.nan)) if (codes == code).any()]
+    return np.concatenate([present, np.array(extra, dtype=object)]) if extra else present
 
 
 def _column(A, j):
     col = A[:, j]
     if col.dtype.kind == "O":
-        values = col.tolist()
+        values = [v for v in col.tolist() if not _missing(v)]
         # Object columns keep their values (and categories_ stays object), as scikit-learn.
         if all(isinstance(v, str) for v in values) or all(
                 isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
@@ -47,15 +87,49 @@ def _positions(cats, col):
     """Index of each value of ``col`` in ``cats`` and whether it is there at all.
 
     ``cats`` keeps the user's order (string categories given through ``categories=`` need not
-    be sorted, as in scikit-learn), so the search goes through a sorting permutation.
+    be sorted, as in scikit-learn), so the search goes through a sorting permutation. Missing
+    values (``None``, NaN) match the category of the same kind: NaN never equals itself, and
+    ``None`` cannot be ordered among strings or numbers.
     """
     n = col.shape[0]
+    pos, known = np.zeros(n, np.int64), np.zeros(n, bool)
     if cats.size == 0:
-        return np.zeros(n, np.int64), np.zeros(n, bool)
-    order = np.argsort(cats, kind="stable")
-    at = np.clip(np.searchsorted(cats, col, sorter=order), 0, cats.size - 1)
-    pos = order[at]
-    return pos, cats[pos] == col
+        return pos, known
+    cat_codes, col_codes = _missing_codes(cats), _missing_codes(col)
+    present = np.flatnonzero(cat_codes == _PRESENT)
+    rows = col_codes == _PRESENT
+    if present.size and rows.any():
+        values, wanted = cats[present], col[rows]
+        order = np.argsort(values, kind="stable")
+        at = np.clip(np.searchsorted(values, wanted, sorter=order), 0, values.size - 1)
+        found = order[at]
+        pos[rows] = present[found]
+        known[rows] = values[found] == wanted
+    for code in (_NONE, _NAN):
+        hit = np.flatnonzero(cat_codes == code)
+        if hit.size:
+            rows = col_codes == code
+            pos[rows] = hit[0]
+            known[rows] = True
+    return pos, known
+
+
+def _given_categories(given, col, j):
+    """The user's categories of feature ``j``, checked as scikit-learn checks them."""
+    raw = list(given)
+    if col.dtype.kind in "OU":  # object categories for text columns, as scikit-learn
+        cats = np.empty(len(raw), dtype=object)  # (None/NaN kept as they are beside strings)
+        cats[:] = raw
+    else:
+        cats = np.asarray(raw)
+    codes = _missing_codes(cats)
+    if (codes[:-1] == _NAN).any():
+        raise expected("categories", f"NaN only as the last category of feature {j}", raw)
+    if cats.dtype.kind not in "USO":
+        values = cats[:-1] if codes.size and codes[-1] == _NAN else cats
+        if not np.all(np.diff(values) > 0):
+            raise expected("categories", f"sorted unique values for feature {j}", raw)
+    return cats
 
 
 class OneHotEncoder(TransformerMixin, BaseEstimator):
@@ -81,19 +155,13 @@ class OneHotEncoder(TransformerMixin, BaseEstimator):
         for j in range(n_features):
             col = _column(A, j)
             if self.categories == "auto":
-                if col.dtype.kind == "f" and np.isnan(col).any():
-                    raise expected("X", "no missing values (impute them first)",
-                                   f"NaN in column {j}")
-                cats.append(np.unique(col))
+                cats.append(_unique(col))
             else:
-                given = np.asarray(self.categories[j])
-                if given.dtype.kind not in "USO" and not np.all(np.diff(given) > 0):
-                    raise expected("categories", f"sorted unique values for feature {j}",
-                                   given.tolist())
-                unknown = ~np.isin(col, given)
+                given = _given_categories(self.categories[j], col, j)
+                unknown = ~_positions(given, col)[1]
                 if unknown.any() and self.handle_unknown == "error":
                     raise expected("X", f"categories among {given.tolist()} in column {j}",
-                                   col[unknown][0], error=ValidationError)
+                                   _plain(col[unknown][0]), error=ValidationError)
                 cats.append(given)
         self.categories_ = cats
         self.n_features_in_ = n_features
@@ -117,7 +185,8 @@ class OneHotEncoder(TransformerMixin, BaseEstimator):
             if value is None:
                 out.append(-1)
                 continue
-            hit = np.flatnonzero(cats == value)
+            code = _missing(value)
+            hit = np.flatnonzero(_missing_codes(cats) == code if code else cats == value)
             if hit.size == 0:
                 raise expected("drop", f"a category of feature {j} ({cats.tolist()})", value)
             out.append(int(hit[0]))
@@ -144,7 +213,7 @@ class OneHotEncoder(TransformerMixin, BaseEstimator):
             pos, known = _positions(cats, col)
             if not known.all() and self.handle_unknown == "error":
                 raise expected("X", f"categories seen in fit for column {j}",
-                               col[~known][0], error=ValidationError)
+                               _plain(col[~known][0]), error=ValidationError)
             keep = self._kept(j)
             new_index = np.cumsum(keep) - 1
             use = known & keep[pos]
@@ -194,20 +263,28 @@ class OneHotEncoder(TransformerMixin, BaseEstimator):
             pass
         return out
 
-    # .nmr stores numbers and strings, not object arrays of numbers: save such categories as
-    # numeric arrays and restore the object dtype on load.
+    # .nmr stores numbers and strings, not object arrays of numbers or of None/NaN: save such
+    # categories as arrays of their present values, with a code per category for the missing
+    # ones (1: None, 2: NaN), and restore the object dtype on load.
     def _nmr_state(self):
         state = super()._nmr_state()
         fitted = dict(state["fitted"])
         if "categories_" in fitted:
-            cats, boxed = [], []
+            cats, boxed, missing = [], [], []
             for c in fitted["categories_"]:
-                values = c.tolist()
+                codes = _missing_codes(c) if c.dtype == object else np.zeros(c.size, np.int8)
+                values = [v for v, code in zip(c.tolist(), codes.tolist(), strict=True)
+                          if not code]
                 is_boxed = c.dtype == object and not all(isinstance(v, str) for v in values)
-                cats.append(np.asarray(values) if is_boxed else c)
-                boxed.append(bool(is_boxed))
+                if is_boxed or codes.any():
+                    c = np.asarray(values) if is_boxed else np.asarray(values, dtype=object)
+                cats.append(c)
+                boxed.append(bool(c.dtype == object or is_boxed))  # object dtype comes back
+                missing.append(codes)
             fitted["categories_"] = cats
             fitted["object_categories_"] = boxed
+            if any(codes.any() for codes in missing):
+                fitted["missing_categories_"] = missing
         state["fitted"] = fitted
         return state
 
@@ -215,9 +292,21 @@ class OneHotEncoder(TransformerMixin, BaseEstimator):
     def _nmr_from_state(cls, state):
         encoder = super()._nmr_from_state(state)
         boxed = encoder.__dict__.pop("object_categories_", None)
+        missing = encoder.__dict__.pop("missing_categories_", None)
         if boxed is not None:
-            encoder.categories_ = [np.asarray(c.tolist(), dtype=object) if b else c
-                                   for c, b in zip(encoder.categories_, boxed, strict=True)]
+            restored = []
+            for j, (c, b) in enumerate(zip(encoder.categories_, boxed, strict=True)):
+                codes = None if missing is None else np.asarray(missing[j])
+                if codes is not None and codes.any():
+                    full = np.empty(codes.size, dtype=object)
+                    present = iter(c.tolist())
+                    for i, code in enumerate(codes.tolist()):
+                        full[i] = next(present) if code == _PRESENT else \
+                            (None if code == _NONE else np.nan)
+                    restored.append(full)
+                else:
+                    restored.append(np.asarray(c.tolist(), dtype=object) if b else c)
+            encoder.categories_ = restored
         return encoder
 
     def get_feature_names_out(self, input_features=None):
