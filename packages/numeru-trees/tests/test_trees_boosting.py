@@ -293,3 +293,34 @@ def test_fit_and_predict_leave_numbas_thread_count_as_they_found_it():
         assert numba.get_num_threads() == before
     finally:
         numba.set_num_threads(previous)
+
+
+def _xgb_splits(model):
+    import json
+
+    def count(node):
+        return 0 if "leaf" in node else 1 + sum(count(c) for c in node["children"])
+
+    return [count(json.loads(t)) for t in model.get_booster().get_dump(dump_format="json")]
+
+
+@pytest.mark.parametrize("grow_policy", ["depthwise", "lossguide"])
+@pytest.mark.parametrize("step, kwargs", [
+    (1e-4, {}),  # best gain 2.5e-7: below XGBoost's kRtEps = 1e-6, no split
+    (3e-4, {}),  # gain 2.2e-6: split
+    (0.0, {}),  # gain exactly 0: no split
+    (2.0, {"gamma": 100.0, "reg_lambda": 0.0}),  # gain == gamma == 100: XGBoost splits
+    (2.0, {"gamma": 100.0001, "reg_lambda": 0.0}),
+])
+def test_minimum_split_gain_matches_xgboost(step, kwargs, grow_policy):
+    """XGBoost keeps a split only if its loss change (float32) is above 1e-6 and at least
+    gamma (src/tree/hist/expand_entry.h): splits on rounding-level gains are not taken."""
+    X = np.repeat(np.arange(4.0), 25).reshape(-1, 1)
+    y = np.where(X[:, 0] < 2, 0.0, step)
+    kw = {"n_estimators": 2, "max_depth": 2, "learning_rate": 1.0, "grow_policy": grow_policy,
+          **({"max_leaves": 4} if grow_policy == "lossguide" else {}), **kwargs}
+    ours = GradientBoostingRegressor(**kw).fit(X, y)
+    ref = xgb.XGBRegressor(**kw, tree_method="hist", n_jobs=1).fit(X, y)
+    ours_splits = [int((ours._ensemble.tree(t)["feature"] >= 0).sum()) for t in range(2)]
+    assert ours_splits == _xgb_splits(ref)
+    np.testing.assert_allclose(ours.predict(X), ref.predict(X), rtol=1e-6, atol=1e-9)

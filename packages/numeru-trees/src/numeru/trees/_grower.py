@@ -21,6 +21,8 @@ from ._kernels.partition import partition_rows
 from ._kernels.split import find_splits, leaf_weight, pick_best_feature
 from ._kernels.threads import use_threads_for
 
+_MIN_GAIN = np.float32(1e-6)  # XGBoost's kRtEps (src/tree/param.h)
+
 
 @dataclass
 class GrowParams:
@@ -138,8 +140,12 @@ class HistogramGrower:
             node.cat_left = cat_left[i, j, : self.n_bins[f]].copy() if self.is_cat[f] else None
 
     def _can_split(self, node) -> bool:
+        # XGBoost's rule (hist updater, ExpandEntry::IsValid): the loss change, kept as a
+        # float32, must exceed kRtEps = 1e-6 and be at least min_split_loss (gamma), so a
+        # split whose gain only rounding makes positive is not taken, and gain == gamma is.
         p = self.p
-        return (node.gain > p.gamma and node.gain > 0.0
+        gain = np.float32(node.gain)
+        return (bool(gain > _MIN_GAIN and gain >= np.float32(p.gamma))
                 and (p.max_depth <= 0 or node.depth < p.max_depth))
 
     def _weight(self, G, H, lower, upper) -> float:

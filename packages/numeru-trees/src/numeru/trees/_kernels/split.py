@@ -4,9 +4,10 @@ native categorical partitions and monotonic constraints.
 Gain follows XGBoost's implementation: ``gain(G, H, w) = -(2 G w + (H + lambda) w^2 + 2 alpha |w|)``
 with the leaf weight ``w = -T_alpha(G) / (H + lambda)`` clipped to the node's monotone bounds
 (``G^2 / (H + lambda)`` where neither L1 nor bounds apply, XGBoost's fast path); a split's
-gain is ``gain(left) + gain(right) - gain(parent)`` and it is kept when it beats
-``gamma`` (XGBoost's ``min_split_loss``). Ties go to the lowest feature, then the lowest bin,
-then "missing goes right", so the result never depends on thread scheduling.
+gain is ``gain(left) + gain(right) - gain(parent)``; the grower keeps it when it is above
+XGBoost's 1e-6 and at least ``gamma`` (``min_split_loss``). Ties go to the lowest feature,
+then the lowest bin, then "missing goes right", so the result never depends on thread
+scheduling.
 """
 
 from __future__ import annotations
