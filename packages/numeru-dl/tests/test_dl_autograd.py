@@ -150,6 +150,45 @@ def test_retain_grad_on_intermediate():
     np.testing.assert_allclose(y.grad.numpy(), yt.grad.numpy())
 
 
+def test_retain_grad_and_hooks_across_in_place_setitem_as_torch():
+    """``retain_grad`` follows the tensor to its value after ``t[k] = v``; hooks registered
+    before the write see the gradient of the old value, hooks after it that of the new one."""
+    w = np.array([3.0, 4.0, 5.0])
+
+    def run(mod, like, x, v):
+        seen: dict[str, list[np.ndarray]] = {"before": [], "after": []}
+        t = x * 2.0
+        t.retain_grad()
+        t.register_hook(lambda g: seen["before"].append(g.numpy().copy()))
+        t[0] = v
+        t.register_hook(lambda g: seen["after"].append(g.numpy().copy()))
+        t[2] = v * v  # a second write: .grad still follows the latest value
+        mod.sum(t * like(w)).backward()
+        return t, seen
+
+    x, xt = _pair(np.array([1.0, 2.0, 3.0]))
+    v, vt = _pair(np.array(10.0))
+    t, seen = run(nm, nm.asarray, x, v)
+    tt, seent = run(torch, torch.tensor, xt, vt)
+    np.testing.assert_allclose(t.grad.numpy(), tt.grad.numpy())  # [3, 4, 5], not [0, 4, 5]
+    for key in ("before", "after"):
+        assert len(seen[key]) == len(seent[key]) == 1
+        np.testing.assert_allclose(seen[key][0], seent[key][0])
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy())
+    np.testing.assert_allclose(v.grad.numpy(), vt.grad.numpy())
+
+
+def test_retain_grad_needs_a_tensor_that_requires_grad():
+    from numeru.core.errors import NumeruError
+
+    with pytest.raises(NumeruError, match="retain_grad: expected a tensor with requires_grad"):
+        nm.zeros(3).retain_grad()
+    leaf = nm.asarray([1.0], requires_grad=True)
+    leaf.retain_grad()  # a leaf keeps its .grad anyway: nothing to do, as PyTorch
+    nm.sum(leaf * 2.0).backward()
+    np.testing.assert_allclose(leaf.grad.numpy(), [2.0])
+
+
 def test_autograd_grad_returns_without_touching_dot_grad():
     x, xt = _pair()
     (g,) = dl.autograd.grad(nm.sum(x ** 3), x)

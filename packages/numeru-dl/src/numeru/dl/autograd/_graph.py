@@ -144,7 +144,10 @@ class Tracer:
             if output.grad_fn is None:
                 return
         node = Node(name, self.rule_for(name), args, params, inputs, output, index)
-        output.grad_fn = node
+        if output.grad_fn is not None:  # out= into a tensor with a history: rebind it
+            _rebind(output, node)
+        else:
+            output.grad_fn = node
         output.requires_grad = True
 
 
@@ -179,8 +182,21 @@ def _record_setitem(tracer: Tracer, args: tuple[Any, ...], params: dict[str, Any
     node_args = (before, value)
     inputs = flatten_tensors(node_args)
     node = Node("setitem", tracer.rule_for("setitem"), node_args, params, inputs, target, None)
-    target.grad_fn = node
+    _rebind(target, node)
     target.requires_grad = True
+
+
+def _rebind(target: Tensor, node: Node) -> None:
+    """Give ``target`` the new history ``node`` after an in-place write.
+
+    ``retain_grad()`` belongs to the tensor, so it moves to the new node: ``.grad`` is the
+    gradient of the latest value, as in PyTorch. Hooks stay on the old node: they were
+    registered on the value before the write and see its gradient (PyTorch does the same).
+    """
+    old = target.grad_fn
+    if old is not None and old.retain is not None and old.retain() is target:
+        node.retain, old.retain = old.retain, None
+    target.grad_fn = node
 
 
 TRACER = Tracer()

@@ -61,9 +61,13 @@ def register_hook(self: Tensor, hook: Any) -> Any:
 
 
 def retain_grad(self: Tensor) -> None:
-    """Keep the gradient of this non-leaf tensor in ``.grad`` after backward."""
+    """Keep the gradient of this non-leaf tensor in ``.grad`` after backward (a no-op on a
+    leaf). It follows the tensor through later in-place writes (``t[k] = v``): ``.grad`` is
+    then the gradient of the value after the last write, as in PyTorch."""
     import weakref
 
+    if not self.requires_grad:
+        raise expected("retain_grad", "a tensor with requires_grad=True", self.requires_grad)
     if self.grad_fn is not None:
         self.grad_fn.retain = weakref.ref(self)
 
