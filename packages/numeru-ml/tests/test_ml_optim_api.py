@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import numeru.core as nm
+from numeru.core.errors import NumeruError
 from numeru.ml import optim
 
 NAMES = ["sgd", "adagrad", "rmsprop", "adam", "adamw", "adamax", "nadam", "lion"]
@@ -79,8 +80,16 @@ def test_errors_name_the_argument() -> None:
         optim.Adam([p], lr=-1.0)
     with pytest.raises(ValueError, match="betas"):
         optim.Adam([p], betas=(0.9, 1.5))
-    with pytest.raises(ValueError, match="nesterov"):
-        optim.SGD([p], lr=0.1, nesterov=True)
+    with pytest.raises(NumeruError, match=r"nesterov=True: expected momentum > 0 and dampening "
+                       r"== 0, got momentum=0.9 and dampening=0.1"):
+        optim.SGD([p], lr=0.1, momentum=0.9, dampening=0.1, nesterov=True)
+    with pytest.raises(NumeruError, match=r"betas\[1\]: expected a number in \[0.0, 1.0\), "
+                       r"got 1.0"):
+        optim.Adamax([p], betas=(0.9, 1.0))
+    with pytest.raises(NumeruError, match=r"alpha: expected a number in \[0.0, 1.0\], got -0.1"):
+        optim.RMSprop([p], alpha=-0.1)
+    with pytest.raises(NumeruError, match="initial_accumulator_value: expected .* got -1"):
+        optim.Adagrad([p], initial_accumulator_value=-1)
     with pytest.raises(ValueError, match="params"):
         optim.SGD(p, lr=0.1)
     with pytest.raises(ValueError, match="params"):
@@ -110,3 +119,28 @@ def test_float32_parameters_stay_float32() -> None:
         theirs.step()
     assert p.dtype == np.float32
     np.testing.assert_allclose(p.numpy(), tp.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_zero_grad_in_place_accepts_bare_array_gradients() -> None:
+    # step() accepts a bare backend array as .grad; zero_grad(set_to_none=False) zeroes it too
+    p = nm.asarray(np.ones(3))
+    p.grad = np.ones(3)
+    opt = optim.SGD([p], lr=0.1)
+    opt.step()
+    opt.zero_grad(set_to_none=False)
+    np.testing.assert_array_equal(p.grad, 0.0)
+
+
+def test_adagrad_honours_a_groups_own_initial_accumulator_value() -> None:
+    """Deliberate difference (README): torch fills every accumulator from the constructor's
+    value and ignores a group's; numeru uses the group's, also for add_param_group."""
+    p, q, r = (nm.asarray(np.ones(2)) for _ in range(3))
+    opt = optim.Adagrad([{"params": [p]}, {"params": [q], "initial_accumulator_value": 3.0}],
+                        initial_accumulator_value=0.5)
+    opt.add_param_group({"params": [r], "initial_accumulator_value": 8.0})
+    for t in (p, q, r):
+        t.grad = nm.asarray(np.ones(2))
+    opt.step()
+    for t, init in ((p, 0.5), (q, 3.0), (r, 8.0)):
+        np.testing.assert_allclose(opt.state[t]["sum"], init + 1.0)
+        np.testing.assert_allclose(t.numpy(), 1.0 - 0.01 / (np.sqrt(init + 1.0) + 1e-10))

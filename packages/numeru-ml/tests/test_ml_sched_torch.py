@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import numeru.core as nm
+from numeru.core.errors import NumeruError
 from numeru.ml import optim
 from numeru.ml.optim import lr_scheduler as ours_sched
 
@@ -128,3 +129,84 @@ def test_errors_name_the_argument() -> None:
         ours_sched.StepLR(object(), step_size=2)
     with pytest.raises(ValueError, match="total_steps"):
         ours_sched.OneCycleLR(opt, max_lr=1.0)
+
+
+RESUME_CASES = [*CASES, ("MultiStepLR", {"milestones": [2, 5, 5, 9], "gamma": 0.3}),
+                ("CosineAnnealingLR", {"T_max": 4})]
+
+
+@pytest.mark.parametrize(("name", "kwargs"), RESUME_CASES)
+@pytest.mark.parametrize("resume_at", [4, 11])
+def test_last_epoch_resume_matches_torch(name: str, kwargs: dict, resume_at: int) -> None:
+    """torch's resume idiom: a new optimizer loads the saved state (with 'initial_lr'), then
+    the scheduler is built with last_epoch=k; the following rates must agree."""
+    opt, topt = _pair("SGD", momentum=0.9)
+    ours = getattr(ours_sched, name)(opt, **kwargs)
+    theirs = getattr(theirs_sched, name)(topt, **kwargs)
+    for _ in range(resume_at):
+        opt.step()
+        topt.step()
+        ours.step()
+        theirs.step()
+    opt2, topt2 = _pair("SGD", momentum=0.9)
+    opt2.load_state_dict(opt.state_dict())
+    topt2.load_state_dict(topt.state_dict())
+    ours = getattr(ours_sched, name)(opt2, last_epoch=resume_at, **kwargs)
+    theirs = getattr(theirs_sched, name)(topt2, last_epoch=resume_at, **kwargs)
+    for epoch in range(min(20, 60 - resume_at)):
+        np.testing.assert_allclose(ours.get_last_lr(), theirs.get_last_lr(), rtol=1e-12,
+                                   err_msg=f"{name} epoch {resume_at + epoch}")
+        opt2.step()
+        topt2.step()
+        ours.step()
+        theirs.step()
+
+
+def test_sequential_and_chained_state_dicts_resume_through_nmr(tmp_path) -> None:
+    def build(lib, opt):
+        warm = lib.SequentialLR(opt, [lib.LinearLR(opt, 0.1, total_iters=4),
+                                      lib.ExponentialLR(opt, 0.9),
+                                      lib.CosineAnnealingLR(opt, T_max=8, eta_min=0.001)],
+                                [4, 10])
+        return warm
+
+    opt, topt = _pair()
+    ours, theirs = build(ours_sched, opt), build(theirs_sched, topt)
+    for _ in range(7):
+        opt.step()
+        topt.step()
+        ours.step()
+        theirs.step()
+    nm.save({"opt": opt.state_dict(), "sched": ours.state_dict()}, tmp_path / "ck.nmr")
+    saved = nm.load(tmp_path / "ck.nmr")
+    opt, _ = _pair()
+    ours = build(ours_sched, opt)
+    opt.load_state_dict(saved["opt"])
+    ours.load_state_dict(saved["sched"])
+    for epoch in range(7, 30):
+        np.testing.assert_allclose(ours.get_last_lr(), theirs.get_last_lr(), rtol=1e-12,
+                                   err_msg=f"epoch {epoch}")
+        opt.step()
+        topt.step()
+        ours.step()
+        theirs.step()
+
+
+def test_reduce_on_plateau_after_add_param_group_matches_torch() -> None:
+    """A group added after the scheduler (unfreezing a backbone) is reduced with the scalar
+    min_lr, as torch does; a per-group list cannot cover it and says so."""
+    opt, topt = _pair()
+    ours = ours_sched.ReduceLROnPlateau(opt, patience=0, min_lr=0.001)
+    theirs = theirs_sched.ReduceLROnPlateau(topt, patience=0, min_lr=0.001)
+    opt.add_param_group({"params": [nm.zeros(1)], "lr": 0.5})
+    topt.add_param_group({"params": [torch.zeros(1)], "lr": 0.5})
+    for metric in (3, 4, 5, 6, 7, 8):
+        ours.step(metric)
+        theirs.step(metric)
+        np.testing.assert_allclose(ours.get_last_lr(), theirs.get_last_lr(), rtol=1e-12)
+    opt, _ = _pair()
+    ours = ours_sched.ReduceLROnPlateau(opt, patience=0, min_lr=[0.01, 0.02])
+    opt.add_param_group({"params": [nm.zeros(1)]})
+    ours.step(3)
+    with pytest.raises(NumeruError, match=r"min_lrs: expected 3 values.*got \[0.01, 0.02\]"):
+        ours.step(4)

@@ -11,7 +11,7 @@ from typing import Any
 
 from numeru.core.errors import DeviceError, expected
 
-from ._optimizer import Optimizer, backend_xp, check_hyper
+from ._optimizer import Optimizer, backend_xp, check_hyper, grad_enabled
 
 
 def _cubic_interpolate(x1: float, f1: float, g1: float, x2: float, f2: float, g2: float,
@@ -192,6 +192,7 @@ class LBFGS(Optimizer):
         if closure is None:
             raise expected("closure", "a function that recomputes the loss and gradients "
                            "(LBFGS evaluates the model several times per step)", None)
+        closure = grad_enabled(closure)
         xp = self._xp()
         group = self.param_groups[0]
         lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]

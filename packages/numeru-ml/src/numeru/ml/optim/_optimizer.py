@@ -14,8 +14,10 @@ live on the parameter's device and are exposed as Tensors by ``state_dict``.
 from __future__ import annotations
 
 import copy
+import functools
 import math
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -163,14 +165,15 @@ class Optimizer:
                 continue
             if set_to_none:
                 p.grad = None
-            else:
-                p.grad.data[...] = 0
+            else:  # a Tensor, or the bare array step() also accepts
+                grad = p.grad.data if isinstance(p.grad, Tensor) else p.grad
+                grad[...] = 0
 
     def step(self, closure: Any = None) -> Any:
         """One update of every parameter that has a gradient; returns closure()'s loss if given."""
         loss = None
         if closure is not None:
-            loss = closure()
+            loss = grad_enabled(closure)()
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:
@@ -234,6 +237,25 @@ class Optimizer:
                     mine[k] = copy.deepcopy(v)
 
 
+def grad_enabled(closure: Callable[[], Any]) -> Callable[[], Any]:
+    """``closure`` made to run with autograd recording on, as torch.optim runs it.
+
+    A ``step(closure)`` taken inside ``no_grad`` must still let the closure call ``backward``.
+    Autograd and its grad mode are numeru-dl's: when numeru.dl is not imported, no closure can
+    have built a graph and there is no mode to switch.
+    """
+    enable_grad = getattr(sys.modules.get("numeru.dl"), "enable_grad", None)
+    if enable_grad is None:
+        return closure
+
+    @functools.wraps(closure)
+    def run() -> Any:
+        with enable_grad():
+            return closure()
+
+    return run
+
+
 def _grad_array(p: Tensor) -> Any:
     grad: Any = p.grad
     if isinstance(grad, Tensor):
@@ -276,4 +298,4 @@ def backend_xp(p: Tensor) -> Any:
 
 
 __all__ = ["Optimizer", "ParamState", "ValidationError", "backend_xp", "check_betas",
-           "check_hyper"]
+           "check_hyper", "grad_enabled"]

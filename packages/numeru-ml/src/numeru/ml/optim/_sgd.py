@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from numeru.core.errors import expected
+from numeru.core.errors import ValidationError
 
 from ._optimizer import Optimizer, backend_xp, check_hyper
 
@@ -30,8 +30,9 @@ class SGD(Optimizer):
         check_hyper("dampening", group["dampening"])
         check_hyper("weight_decay", group["weight_decay"])
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
-            raise expected("nesterov", "False unless momentum > 0 and dampening == 0",
-                           group["nesterov"])
+            raise ValidationError(f"nesterov=True: expected momentum > 0 and dampening == 0, got "
+                                  f"momentum={group['momentum']!r} and "
+                                  f"dampening={group['dampening']!r}")
 
     def _update(self, p: Any, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
         g = -grad if group["maximize"] else grad

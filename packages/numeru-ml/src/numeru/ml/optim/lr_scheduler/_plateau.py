@@ -28,6 +28,8 @@ class ReduceLROnPlateau(LRScheduler):
         self.optimizer = check_optimizer(optimizer)
         self.factor = float(factor)
         self.min_lrs = per_group("min_lr", self.optimizer, min_lr)
+        # a scalar floor also covers groups added later (torch's rule); a list cannot guess
+        self.default_min_lr = None if isinstance(min_lr, (list, tuple)) else float(min_lr)
         self.patience = check_int("patience", patience, 0)
         self.cooldown = check_int("cooldown", cooldown, 0)
         self.eps = float(eps)
@@ -46,6 +48,16 @@ class ReduceLROnPlateau(LRScheduler):
         return a > (best * (self.threshold + 1.0) if self.threshold_mode == "rel"
                     else best + self.threshold)
 
+    def _match_groups(self) -> None:
+        n = len(self.optimizer.param_groups)
+        if len(self.min_lrs) == n:
+            return
+        if self.default_min_lr is None:
+            raise expected("min_lrs", f"{n} values, one per parameter group of the optimizer "
+                           "(a group was added after the scheduler was made: extend "
+                           "scheduler.min_lrs)", self.min_lrs)
+        self.min_lrs = [self.default_min_lr] * n
+
     def step(self, metrics: Any, epoch: int | None = None) -> None:  # type: ignore[override]
         current = float(metrics)
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
@@ -59,6 +71,7 @@ class ReduceLROnPlateau(LRScheduler):
             self.cooldown_counter -= 1
             self.num_bad_epochs = 0  # bad epochs during cooldown do not count
         if self.num_bad_epochs > self.patience:
+            self._match_groups()
             for group, floor in zip(self.optimizer.param_groups, self.min_lrs, strict=True):
                 old = float(group["lr"])
                 new = max(old * self.factor, floor)
