@@ -91,6 +91,24 @@ LAYERS = {
                                    lambda: tnn.AvgPool2d(3, stride=2, padding=1,
                                                          count_include_pad=False,
                                                          divisor_override=2), (1, 2, 5, 5)),
+    "max_pool2d_ceil": (lambda: nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True),
+                        lambda: tnn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True),
+                        (2, 2, 6, 7)),
+    "max_pool2d_ceil_dilated": (lambda: nn.MaxPool2d((2, 3), stride=(3, 2), dilation=(2, 1),
+                                                     ceil_mode=True),
+                                lambda: tnn.MaxPool2d((2, 3), stride=(3, 2), dilation=(2, 1),
+                                                      ceil_mode=True), (1, 2, 8, 6)),
+    "avg_pool2d_ceil": (lambda: nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True),
+                        lambda: tnn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True),
+                        (2, 2, 6, 7)),
+    "avg_pool2d_ceil_exclude": (lambda: nn.AvgPool2d(2, stride=3, padding=1, ceil_mode=True,
+                                                     count_include_pad=False),
+                                lambda: tnn.AvgPool2d(2, stride=3, padding=1, ceil_mode=True,
+                                                      count_include_pad=False), (1, 2, 7, 6)),
+    "avg_pool2d_ceil_divisor": (lambda: nn.AvgPool2d(3, stride=2, ceil_mode=True,
+                                                     divisor_override=4),
+                                lambda: tnn.AvgPool2d(3, stride=2, ceil_mode=True,
+                                                      divisor_override=4), (1, 2, 6, 6)),
     "adaptive_avg_pool2d": (lambda: nn.AdaptiveAvgPool2d((3, 2)),
                             lambda: tnn.AdaptiveAvgPool2d((3, 2)), (2, 3, 7, 5)),
     "adaptive_avg_pool2d_even": (lambda: nn.AdaptiveAvgPool2d(2),
@@ -98,8 +116,22 @@ LAYERS = {
     "batchnorm1d": (lambda: nn.BatchNorm1d(4), lambda: tnn.BatchNorm1d(4), (6, 4)),
     "batchnorm1d_3d": (lambda: nn.BatchNorm1d(3), lambda: tnn.BatchNorm1d(3), (4, 3, 5)),
     "batchnorm2d": (lambda: nn.BatchNorm2d(3), lambda: tnn.BatchNorm2d(3), (4, 3, 5, 5)),
+    "batchnorm1d_no_bias": (lambda: nn.BatchNorm1d(4, bias=False),
+                            lambda: tnn.BatchNorm1d(4, bias=False), (6, 4)),
+    "batchnorm2d_untracked_no_affine": (
+        lambda: nn.BatchNorm2d(3, affine=False, track_running_stats=False),
+        lambda: tnn.BatchNorm2d(3, affine=False, track_running_stats=False), (2, 3, 2, 3)),
     "layernorm": (lambda: nn.LayerNorm((3, 4)), lambda: tnn.LayerNorm((3, 4)), (2, 3, 4)),
+    "layernorm_no_bias": (lambda: nn.LayerNorm([2, 3, 4], eps=0.3, bias=False),
+                          lambda: tnn.LayerNorm([2, 3, 4], eps=0.3, bias=False), (2, 3, 4)),
+    "layernorm_no_affine": (lambda: nn.LayerNorm(4, elementwise_affine=False),
+                            lambda: tnn.LayerNorm(4, elementwise_affine=False), (2, 3, 4)),
     "groupnorm": (lambda: nn.GroupNorm(2, 4), lambda: tnn.GroupNorm(2, 4), (3, 4, 5, 2)),
+    "groupnorm_per_channel_no_bias": (lambda: nn.GroupNorm(4, 4, eps=0.5, bias=False),
+                                      lambda: tnn.GroupNorm(4, 4, eps=0.5, bias=False),
+                                      (3, 4, 2, 2)),
+    "groupnorm_one_group_no_affine": (lambda: nn.GroupNorm(1, 4, affine=False),
+                                      lambda: tnn.GroupNorm(1, 4, affine=False), (3, 4)),
     "flatten": (lambda: nn.Flatten(), lambda: tnn.Flatten(), (2, 3, 4, 5)),
     "relu": (lambda: nn.ReLU(), lambda: tnn.ReLU(), (3, 5)),
     "leaky_relu": (lambda: nn.LeakyReLU(0.2), lambda: tnn.LeakyReLU(0.2), (3, 5)),
@@ -146,6 +178,88 @@ def test_batchnorm_cumulative_average_without_momentum():
     for _ in range(3):
         _compare(ours, theirs, r.standard_normal((5, 2)))
     np.testing.assert_allclose(ours.running_var.numpy(), theirs.running_var.numpy(), rtol=1e-10)
+
+
+def test_batchnorm_eval_gradients_and_untracked_eval_match_torch():
+    """Eval mode normalises with the running statistics (their gradient is the weight over
+    sqrt(running_var + eps)); without tracked statistics eval uses the batch's."""
+    r = np.random.default_rng(5)
+    for kw in ({"momentum": None, "bias": False}, {"track_running_stats": False}):
+        ours, theirs = nn.BatchNorm1d(3, eps=0.1, **kw), tnn.BatchNorm1d(3, eps=0.1, **kw)
+        _compare(ours, theirs, r.standard_normal((4, 3, 2)) * 2 + 1)
+        _compare(ours, theirs, r.standard_normal((4, 3, 2)), train=False)
+        assert list(ours.state_dict()) == list(theirs.state_dict())
+
+
+def test_max_pool2d_return_indices_match_torch():
+    x = np.random.default_rng(6).standard_normal((2, 2, 7, 6))
+    x[0, 0, :2, :2] = -np.inf  # a window of -inf: its first input position, not the padding
+    for kw in ({"padding": 1}, {"dilation": 2, "ceil_mode": True}, {"stride": 2,
+                                                                   "ceil_mode": True}):
+        y, idx = nn.MaxPool2d(3, return_indices=True, **kw)(nm.asarray(x))
+        yt, idx_t = tnn.MaxPool2d(3, return_indices=True, **kw)(torch.tensor(x))
+        np.testing.assert_array_equal(y.numpy(), yt.numpy())
+        np.testing.assert_array_equal(idx.numpy(), idx_t.numpy())
+        assert idx.dtype == nm.int64
+    _, idx = nn.functional.max_pool2d(nm.asarray(x[0]), 2, return_indices=True)  # (C, H, W)
+    np.testing.assert_array_equal(idx.numpy(), torch.nn.functional.max_pool2d(
+        torch.tensor(x[0]), 2, return_indices=True)[1].numpy())
+
+
+def test_max_pool2d_of_minus_infinity_sends_the_gradient_to_the_input_like_torch():
+    x = np.full((1, 1, 4, 4), -np.inf)
+    x[0, 0, 3, 3] = 1.0
+    _compare(nn.MaxPool2d(3, stride=2, padding=1), tnn.MaxPool2d(3, stride=2, padding=1), x)
+
+
+def test_norm_and_pool_reprs_and_state_dicts_match_torch():
+    pairs = [(nn.BatchNorm1d(3, momentum=None, bias=False), tnn.BatchNorm1d(3, momentum=None,
+                                                                         bias=False)),
+             (nn.BatchNorm2d(3, affine=False), tnn.BatchNorm2d(3, affine=False)),
+             (nn.BatchNorm2d(3, track_running_stats=False),
+              tnn.BatchNorm2d(3, track_running_stats=False)),
+             (nn.LayerNorm((3, 4), bias=False), tnn.LayerNorm((3, 4), bias=False)),
+             (nn.LayerNorm(4, elementwise_affine=False), tnn.LayerNorm(4,
+                                                                      elementwise_affine=False)),
+             (nn.GroupNorm(2, 4), tnn.GroupNorm(2, 4)),
+             (nn.GroupNorm(2, 4, bias=False), tnn.GroupNorm(2, 4, bias=False)),
+             (nn.MaxPool2d(2), tnn.MaxPool2d(2)),
+             (nn.MaxPool2d((3, 2), 1, 1, 2, True, True), tnn.MaxPool2d((3, 2), 1, 1, 2, True,
+                                                                      True)),
+             (nn.AvgPool2d(3, padding=1), tnn.AvgPool2d(3, padding=1)),
+             (nn.AdaptiveAvgPool2d((2, None)), tnn.AdaptiveAvgPool2d((2, None)))]
+    for ours, theirs in pairs:
+        assert repr(ours) == repr(theirs)
+        sd, sd_t = ours.state_dict(), theirs.state_dict()
+        assert list(sd) == list(sd_t)
+        for name, value in sd_t.items():
+            assert tuple(sd[name].shape) == tuple(value.shape), name
+            np.testing.assert_array_equal(sd[name].numpy(), value.numpy())
+    assert nn.BatchNorm1d(3).state_dict()["num_batches_tracked"].dtype == nm.int64
+
+
+def test_norm_and_pool_errors_name_the_argument():
+    from numeru.core.errors import NumeruError, ShapeError
+
+    x = nm.zeros((1, 2, 5, 5))
+    cases = [(lambda: nn.MaxPool2d(2, stride=0)(x), "stride: expected positive ints"),
+             (lambda: nn.AvgPool2d(0)(x), "kernel_size: expected positive ints"),
+             (lambda: nn.MaxPool2d(3, padding=-1)(x), "padding: expected non-negative"),
+             (lambda: nn.MaxPool2d(6)(x), "input: expected a spatial size"),
+             (lambda: nn.AvgPool2d(3, stride=2)(nm.zeros((1, 1, 2, 2))),
+              "input: expected a spatial size"),
+             (lambda: nn.AdaptiveAvgPool2d((1, 2, 3))(x), "output_size: expected"),
+             (lambda: nn.AdaptiveAvgPool2d(-1)(x), "output_size: expected"),
+             (lambda: nn.GroupNorm(2, 4)(nm.zeros((3, 6))), "input: expected 4 channels"),
+             (lambda: nn.functional.group_norm(nm.zeros((3, 6)), 2, nm.ones(4)),
+              r"weight: expected shape \(6,\)"),
+             (lambda: nn.functional.batch_norm(nm.zeros((3, 6)), nm.zeros(4), nm.ones(4)),
+              r"running_mean: expected shape \(6,\)")]
+    for make, message in cases:
+        with pytest.raises(NumeruError, match=message):
+            make()
+    with pytest.raises(ShapeError):
+        nn.MaxPool2d(6)(x)
 
 
 def test_dropout_train_and_eval_like_torch():

@@ -80,6 +80,26 @@ for reduction in ("mean", "sum", "none"):
         ("kl_div", reduction, lambda r: (nn.KLDivLoss(reduction=r), tnn.KLDivLoss(reduction=r)),
          np.log(PROBS), np.r_[PROBS[:5], [[0.0, 0.5, 0.5, 0.0]]]),
     ]
+    CASES += [
+        ("ce_spatial_probabilities", reduction,
+         lambda r: (nn.CrossEntropyLoss(_nm(WEIGHT), reduction=r, label_smoothing=0.3),
+                    tnn.CrossEntropyLoss(_t(WEIGHT), reduction=r, label_smoothing=0.3)),
+         LOGITS_3D, np.moveaxis(R.dirichlet(np.ones(4), (3, 5)), -1, 1).copy()),
+        ("nll_spatial", reduction, lambda r: (nn.NLLLoss(_nm(WEIGHT), ignore_index=1,
+                                                         reduction=r),
+                                              tnn.NLLLoss(_t(WEIGHT), ignore_index=1,
+                                                          reduction=r)),
+         LOGITS_3D, CLASSES_3D_IGNORED),
+        ("bce_logits_extreme", reduction,  # weight (N, 1) and pos_weight (C,) broadcast
+         lambda r: (nn.BCEWithLogitsLoss(_nm(UNIT[:, :1]), reduction=r,
+                                         pos_weight=_nm(np.array([1.0, 3.0, 0.5]))),
+                    tnn.BCEWithLogitsLoss(_t(UNIT[:, :1]), reduction=r,
+                                          pos_weight=_t(np.array([1.0, 3.0, 0.5])))),
+         np.where(BINARY > 0, -100.0, 100.0) * np.sign(REAL), UNIT),
+        ("smooth_l1_beta0", reduction, lambda r: (nn.SmoothL1Loss(r, beta=0.0),
+                                                  tnn.SmoothL1Loss(reduction=r, beta=0.0)),
+         REAL, REAL2),
+    ]
 CASES += [
     ("kl_div_batchmean", "batchmean",
      lambda r: (nn.KLDivLoss(reduction=r), tnn.KLDivLoss(reduction=r)), np.log(PROBS),
@@ -203,6 +223,44 @@ def test_cross_entropy_with_every_target_ignored_is_nan_like_torch():
     assert np.isnan(ours.item()) and np.isnan(theirs.item())
     ours = nn.functional.cross_entropy(nm.asarray(LOGITS), nm.asarray(ignored), reduction="sum")
     assert ours.item() == 0.0
+
+
+PATHS = {  # every route of a class-index loss: fused op, composed (weights with grad), NLL
+    "fused": lambda x, t, w, **kw: nn.functional.cross_entropy(x, t, w, **kw),
+    "composed": lambda x, t, w, **kw: nn.functional.cross_entropy(
+        x, t, nm.asarray(w.numpy(), requires_grad=True), **kw),
+    "nll": lambda x, t, w, **kw: nn.functional.nll_loss(
+        nn.functional.log_softmax(x, dim=-1 if x.ndim == 1 else 1), t, w, **kw),
+}
+
+
+@pytest.mark.parametrize("path", sorted(PATHS))
+@pytest.mark.parametrize("logits", [LOGITS, LOGITS[0]], ids=["batch", "single"])
+def test_mean_over_no_target_is_nan_with_a_zero_gradient_like_torch(path, logits):
+    """0 / 0 for the loss; ignored samples still get exactly 0 (not 0 * inf = NaN)."""
+    target = np.full(logits.shape[:-1], -100)
+    kw = {"label_smoothing": 0.2} if path != "nll" else {}
+    x = nm.asarray(logits.copy(), requires_grad=True)
+    xt = torch.tensor(logits.copy(), requires_grad=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        loss = PATHS[path](x, nm.asarray(target), nm.asarray(WEIGHT), **kw)
+        loss.backward()
+    loss_t = (torch.nn.functional.nll_loss(torch.log_softmax(xt, -1), torch.tensor(target),
+                                           torch.tensor(WEIGHT)) if path == "nll" else
+              torch.nn.functional.cross_entropy(xt, torch.tensor(target), torch.tensor(WEIGHT),
+                                                **kw))
+    loss_t.backward()
+    assert np.isnan(loss.item()) and np.isnan(loss_t.item())
+    np.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())  # zeros
+
+
+def test_kl_div_of_a_negative_target_is_nan_like_torch():
+    """PyTorch's xlogy(t, t): 0 at t == 0, NaN at t < 0 (no finite value for a bad target)."""
+    x, t = np.log(PROBS[:2]), np.array([[0.5, 0.0, -0.2, 0.7], [0.25, 0.25, 0.25, 0.25]])
+    ours = nn.functional.kl_div(nm.asarray(x), nm.asarray(t), reduction="none").numpy()
+    theirs = torch.nn.functional.kl_div(torch.tensor(x), torch.tensor(t), reduction="none")
+    np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-12, equal_nan=True)
+    assert np.isnan(ours[0, 2]) and ours[0, 1] == 0.0
 
 
 def test_loss_errors_name_the_argument():

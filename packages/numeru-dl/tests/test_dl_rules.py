@@ -368,3 +368,15 @@ def test_cross_entropy_double_backward_in_the_incoming_gradient_matches_torch(re
     hxt, hgt = T.autograd.grad((first_t * T.tensor(u)).sum(), [xt, gt])
     np.testing.assert_allclose(hx.numpy(), hxt.numpy(), rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(hg.numpy(), hgt.numpy(), rtol=1e-6, atol=1e-8)
+
+
+def test_where_gives_the_branch_not_taken_an_exact_zero_like_torch():
+    """Not ``g * 0``: an infinite incoming gradient (a mean over nothing) must not become NaN."""
+    cond, g = np.array([True, False, True]), np.array([np.inf, np.inf, 1.0])
+    a, b = nm.asarray([1.0, 2.0, 3.0], requires_grad=True), nm.asarray(0.5, requires_grad=True)
+    at, bt = torch.tensor([1.0, 2.0, 3.0], requires_grad=True), torch.tensor(0.5,
+                                                                            requires_grad=True)
+    nm.where(nm.asarray(cond), a, b).backward(nm.asarray(g))
+    torch.where(torch.tensor(cond), at, bt).backward(torch.tensor(g))
+    np.testing.assert_array_equal(a.grad.numpy(), at.grad.numpy())  # [inf, 0, 1]
+    np.testing.assert_array_equal(b.grad.numpy(), bt.grad.numpy())  # inf

@@ -170,8 +170,8 @@ NM_EXTERN_C __global__ void NAME(const T *x, const long long *target, const T *w
         T *dr = dx + row * cols;                                                           \
         const long long k = target[row];                                                   \
         if (k == ignore_index || k < 0 || k >= cols) {                                     \
-            /* 0 * scale: NaN, as on the CPU, when a mean over no target made it inf */   \
-            const T fill = k == ignore_index ? (T)0 * scale[row * scale_stride] : QNAN;   \
+            /* 0 for an ignored row even where a mean over no target made scale inf */  \
+            const T fill = k == ignore_index ? (T)0 : QNAN;                                \
             for (long long c = tid; c < cols; c += blockDim.x) dr[c] = fill;               \
             continue;                                                                      \
         }                                                                                  \

@@ -175,6 +175,16 @@ class ConvTranspose2d(_ConvNd):
                                   self.output_padding, self.groups, self.dilation)
 
 
+def _affine_parameters(module: Module, affine: bool, bias: bool, shape: tuple[int, ...],
+                       dtype: Any, device: Any) -> None:
+    """``weight`` (ones) and ``bias`` (zeros) of a normalisation layer, or None: no bias
+    without ``bias`` (PyTorch's keyword), neither without ``affine``."""
+    module.register_parameter("weight", Parameter(nm.ones(shape, dtype=dtype, device=device))
+                              if affine else None)
+    module.register_parameter("bias", Parameter(nm.zeros(shape, dtype=dtype, device=device))
+                              if affine and bias else None)
+
+
 class _Norm(Module):
     """BatchNorm: batch statistics in training (updating running ones), running ones in eval."""
 
@@ -182,18 +192,13 @@ class _Norm(Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True, device: Any = None,
-                 dtype: Any = None) -> None:
+                 dtype: Any = None, *, bias: bool = True) -> None:
         super().__init__()
         self.num_features = _positive(num_features, "num_features")
         self.eps, self.momentum = eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
+        _affine_parameters(self, affine, bias, (num_features,), dtype or DEFAULT_DTYPE, device)
         dt = dtype or DEFAULT_DTYPE
-        if affine:
-            self.weight = Parameter(nm.ones((num_features,), dtype=dt, device=device))
-            self.bias = Parameter(nm.zeros((num_features,), dtype=dt, device=device))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
         if track_running_stats:
             self.register_buffer("running_mean", nm.zeros((num_features,), dtype=dt,
                                                           device=device))
@@ -231,7 +236,8 @@ class _Norm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_Norm):
@@ -251,43 +257,37 @@ class LayerNorm(Module):
             normalized_shape)
         self.normalized_shape, self.eps = shape, eps
         self.elementwise_affine = elementwise_affine
-        dt = dtype or DEFAULT_DTYPE
-        if elementwise_affine:
-            self.weight = Parameter(nm.ones(shape, dtype=dt, device=device))
-            if bias:
-                self.bias = Parameter(nm.zeros(shape, dtype=dt, device=device))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, elementwise_affine, bias, shape, dtype or DEFAULT_DTYPE, device)
 
     def forward(self, x: Any) -> Tensor:
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.normalized_shape}, eps={self.eps}, " \
-               f"elementwise_affine={self.elementwise_affine}"
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
 
 
 class GroupNorm(Module):
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
-                 affine: bool = True, device: Any = None, dtype: Any = None) -> None:
+                 affine: bool = True, device: Any = None, dtype: Any = None, *,
+                 bias: bool = True) -> None:
         super().__init__()
-        if num_channels % _positive(num_groups, "num_groups"):
+        if _positive(num_channels, "num_channels") % _positive(num_groups, "num_groups"):
             raise expected("num_groups", f"a divisor of num_channels={num_channels}", num_groups)
         self.num_groups, self.num_channels, self.eps, self.affine = (num_groups, num_channels,
                                                                      eps, affine)
-        dt = dtype or DEFAULT_DTYPE
-        if affine:
-            self.weight = Parameter(nm.ones((num_channels,), dtype=dt, device=device))
-            self.bias = Parameter(nm.zeros((num_channels,), dtype=dt, device=device))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, affine, bias, (num_channels,), dtype or DEFAULT_DTYPE, device)
 
     def forward(self, x: Any) -> Tensor:
+        x = F._common.tensor(x)
+        if x.ndim < 2 or x.shape[1] != self.num_channels:
+            raise expected("input", f"{self.num_channels} channels on axis 1", x.shape,
+                           error=ShapeError)
         return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, "
+                f"affine={self.affine}, bias={self.bias is not None}")
 
 
 class Embedding(Module):
@@ -403,14 +403,21 @@ class Dropout(Module):
 
 class MaxPool2d(Module):
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
-                 dilation: Any = 1, ceil_mode: bool = False) -> None:
+                 dilation: Any = 1, return_indices: bool = False,
+                 ceil_mode: bool = False) -> None:
         super().__init__()
-        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
-        self.dilation, self.ceil_mode = dilation, ceil_mode
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride  # PyTorch's
+        self.padding, self.dilation = padding, dilation
+        self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
-    def forward(self, x: Any) -> Tensor:
+    def forward(self, x: Any) -> Any:
         return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation,
-                            self.ceil_mode)
+                            self.ceil_mode, self.return_indices)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+                f", dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
 class AvgPool2d(Module):
@@ -418,13 +425,18 @@ class AvgPool2d(Module):
                  ceil_mode: bool = False, count_include_pad: bool = True,
                  divisor_override: int | None = None) -> None:
         super().__init__()
-        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride  # PyTorch's
+        self.padding = padding
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
         self.divisor_override = divisor_override
 
     def forward(self, x: Any) -> Tensor:
         return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                             self.count_include_pad, self.divisor_override)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class AdaptiveAvgPool2d(Module):
@@ -434,3 +446,6 @@ class AdaptiveAvgPool2d(Module):
 
     def forward(self, x: Any) -> Tensor:
         return F.adaptive_avg_pool2d(x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"

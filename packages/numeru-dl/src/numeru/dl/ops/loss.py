@@ -9,7 +9,8 @@ indices ``target`` of shape (N, d1, ...) already checked to lie in [0, C) or equ
     (1 - eps) * w[t] * (lse - x[t])  +  (eps / C) * sum_c w_c * (lse - x_c)
 
 (0 where ``t == ignore_index``), then summed, averaged over ``sum_i w[t_i]`` (``"mean"``) or
-kept per sample (``"none"``). Its gradient is ``g * (a_i * softmax(x_i) - b_i)`` with
+kept per sample (``"none"``); a mean over no target is 0 / 0 = NaN, with a zero gradient
+(PyTorch's). Its gradient is ``g * (a_i * softmax(x_i) - b_i)`` with
 ``a_i = (1 - eps) w[t] + (eps / C) sum_c w_c`` and ``b_ic = (1 - eps) w[t] [c == t] +
 (eps / C) w_c``: the ``cross_entropy_backward`` op, so that a backend can fuse it too (the CUDA
 backend does). Both recompute the row's log-sum-exp instead of saving softmax(x): one (N, C)
@@ -97,6 +98,10 @@ def _cross_entropy_backward(xp: Any, x: Any, target: Any, weight: Any, g: Any, *
     if label_smoothing:
         spread = xp.expand_dims(spread, axis=1)
         e -= spread if weight is None else spread * xp.reshape(weight, _class_shape(x.ndim, c))
+    if reduction == "mean":
+        # Ignored rows get exactly 0, as in PyTorch, even when a mean over no target made the
+        # scale infinite (0 * inf would be NaN).
+        e = xp.where(xp.expand_dims(used, axis=1) > 0, e, xp.zeros_like(e))
     return e
 
 

@@ -158,8 +158,10 @@ def _clip(node: Any, g: Tensor) -> tuple[Any, Any, Any]:
 def _where(node: Any, g: Tensor) -> tuple[None, Any, Any]:
     cond, a, b = node.args
     a, b = as_tensor(a, g), as_tensor(b, g)
-    ga = unbroadcast(nm.where(cond, g, g * 0.0), a.shape) if need(node, 1) else None
-    gb = unbroadcast(nm.where(cond, g * 0.0, g), b.shape) if need(node, 2) else None
+    # Exact zeros for the branch not taken (PyTorch's), not g * 0: NaN where g is infinite.
+    zero = nm.zeros_like(g)
+    ga = unbroadcast(nm.where(cond, g, zero), a.shape) if need(node, 1) else None
+    gb = unbroadcast(nm.where(cond, zero, g), b.shape) if need(node, 2) else None
     return None, ga, gb
 
 

@@ -74,6 +74,8 @@ def _cross_entropy_backward(node: Any, gg: Tensor) -> tuple[Any, None, None, Any
         if eps:
             a = a + used * ((c if weight is None else nm.sum(weight)) * (eps / c))
         coef = ce.row_scale(nm, g, wt, p["reduction"]) * a
+        if p["reduction"] == "mean":  # ignored rows: 0, not 0 * inf (a mean over no target)
+            coef = nm.where(used > 0, coef, nm.zeros_like(coef))
         y = act.softmax(x, axis=1)
         q = gg * y
         gx = (q - y * nm.sum(q, axis=1, keepdims=True)) * nm.expand_dims(coef, axis=1)
@@ -136,6 +138,11 @@ def _max_pool2d_select(node: Any, g: Tensor) -> tuple[None, Tensor]:
     return None, pool.max_pool2d_backward(node.args[0], g, **node.params)
 
 
+def _max_pool2d_indices(node: Any, g: Tensor) -> tuple[None]:
+    # Integer output: never recorded; the rule exists so that every declared op has one.
+    return (None,)
+
+
 def _avg_pool2d(node: Any, g: Tensor) -> tuple[Tensor]:
     return (pool.avg_pool2d_backward(g, node.args[0].shape, **node.params),)
 
@@ -161,6 +168,7 @@ RULES: dict[str, Any] = {
     "max_pool2d": _max_pool2d,
     "max_pool2d_backward": _max_pool2d_backward,
     "max_pool2d_select": _max_pool2d_select,
+    "max_pool2d_indices": _max_pool2d_indices,
     "avg_pool2d": _avg_pool2d,
     "avg_pool2d_backward": _avg_pool2d_backward,
 }

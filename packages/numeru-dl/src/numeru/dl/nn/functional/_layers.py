@@ -19,6 +19,8 @@ from ...ops import pool as _pool
 from ...ops.linear import linear as _linear
 from ._common import check_ndim, detached, pair, tensor
 
+Pair = tuple[int, int]
+
 
 def linear(input: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     x = tensor(input)
@@ -122,51 +124,61 @@ def conv_transpose2d(input: Any, weight: Tensor, bias: Tensor | None = None, str
     return _add_channel_bias(y, bias)
 
 
-def _check_pool_padding(p: tuple[int, int], k: tuple[int, int], padding: Any) -> None:
-    """PyTorch's rule (max and average pooling): padding at most half the kernel size, so
-    that no window lies entirely in the padding."""
+def _pool_geometry(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+                   ceil_mode: bool) -> tuple[Pair, Pair, Pair, Pair]:
+    """Checked (kernel, stride, padding, dilation) of a 2-D pooling of ``x`` (N, C, H, W):
+    PyTorch's rules, padding at most half the kernel (no window entirely in the padding) and
+    at least one output per axis."""
+    k = pair(kernel_size, "kernel_size")
+    s = k if stride is None or stride == () else pair(stride, "stride")
+    p, d = pair(padding, "padding"), pair(dilation, "dilation")
+    for name, value, low in (("kernel_size", k, 1), ("stride", s, 1), ("padding", p, 0),
+                             ("dilation", d, 1)):
+        if min(value) < low:
+            raise expected(name, "positive ints" if low else "non-negative ints", value)
     if p[0] > k[0] // 2 or p[1] > k[1] // 2:
         raise expected("padding", f"at most half the kernel size {k}", padding)
+    out = tuple(_pool.pool_out_size(x.shape[2 + a], k[a], s[a], p[a], d[a], bool(ceil_mode))
+                for a in (0, 1))
+    if min(out) < 1:
+        raise expected("input", f"a spatial size of at least one window of kernel {k}, "
+                       f"dilation {d} and padding {p} (output size {out})", x.shape,
+                       error=ShapeError)
+    return k, s, p, d
+
+
+def _batched4(input: Any) -> tuple[Tensor, bool]:
+    x = tensor(input)
+    check_ndim(x, (3, 4), "input", "(N, C, H, W) or (C, H, W)")
+    return (nm.expand_dims(x, axis=0), True) if x.ndim == 3 else (x, False)
 
 
 def max_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
-               dilation: Any = 1, ceil_mode: bool = False) -> Tensor:
-    x = tensor(input)
-    check_ndim(x, (3, 4), "input", "(N, C, H, W) or (C, H, W)")
-    if ceil_mode:
-        raise expected("ceil_mode", "False (ceil_mode=True is not supported)", ceil_mode)
-    k = pair(kernel_size, "kernel_size")
-    s = k if stride is None else pair(stride, "stride")
-    p, d = pair(padding, "padding"), pair(dilation, "dilation")
-    _check_pool_padding(p, k, padding)
-    unbatched = x.ndim == 3
-    x4 = nm.expand_dims(x, axis=0) if unbatched else x
-    y = _pool.max_pool2d(x4, k, s, p, d)
-    return y[0] if unbatched else y
+               dilation: Any = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Any:
+    """PyTorch's ``max_pool2d``; ``return_indices=True`` also returns each maximum's flat index
+    in its (H, W) plane (int64), as a pair."""
+    x4, unbatched = _batched4(input)
+    k, s, p, d = _pool_geometry(x4, kernel_size, stride, padding, dilation, ceil_mode)
+    y = _pool.max_pool2d(x4, k, s, p, d, bool(ceil_mode))
+    y = y[0] if unbatched else y
+    if not return_indices:
+        return y
+    idx = _pool.max_pool2d_indices(detached(x4), k, s, p, d, bool(ceil_mode))
+    return y, (idx[0] if unbatched else idx)
 
 
 def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
                ceil_mode: bool = False, count_include_pad: bool = True,
                divisor_override: int | None = None) -> Tensor:
-    x = tensor(input)
-    check_ndim(x, (3, 4), "input", "(N, C, H, W) or (C, H, W)")
-    if ceil_mode:
-        raise expected("ceil_mode", "False (ceil_mode=True is not supported)", ceil_mode)
-    k = pair(kernel_size, "kernel_size")
-    s = k if stride is None else pair(stride, "stride")
-    p = pair(padding, "padding")
-    _check_pool_padding(p, k, padding)
-    unbatched = x.ndim == 3
-    x4 = nm.expand_dims(x, axis=0) if unbatched else x
-    if divisor_override is None:
-        y = _pool.avg_pool2d(x4, k, s, p, bool(count_include_pad))
-    else:
-        if isinstance(divisor_override, bool) or not isinstance(divisor_override, int) or \
-                divisor_override <= 0:
-            raise expected("divisor_override", "a positive int or None", divisor_override)
-        # The window sum over divisor_override, whatever count_include_pad says (PyTorch):
-        # padded zeros add nothing to the sum, so it is the average over the full window.
-        y = _pool.avg_pool2d(x4, k, s, p, True) * (float(k[0] * k[1]) / float(divisor_override))
+    x4, unbatched = _batched4(input)
+    k, s, p, _ = _pool_geometry(x4, kernel_size, stride, padding, 1, ceil_mode)
+    if divisor_override is not None and (isinstance(divisor_override, bool) or not isinstance(
+            divisor_override, int) or divisor_override <= 0):
+        raise expected("divisor_override", "a positive int or None", divisor_override)
+    # divisor_override wins over count_include_pad (PyTorch): the window sum over it.
+    y = _pool.avg_pool2d(x4, k, s, p, bool(count_include_pad), bool(ceil_mode),
+                         divisor_override)
     return y[0] if unbatched else y
 
 
@@ -184,11 +196,16 @@ def adaptive_avg_pool2d(input: Any, output_size: Any) -> Tensor:
     """Average over adaptive bins: a linear map ``P_h @ x @ P_w^T`` of the last two axes."""
     x = tensor(input)
     check_ndim(x, (3, 4), "input", "(N, C, H, W) or (C, H, W)")
-    sizes = (output_size, output_size) if isinstance(output_size, int) else tuple(output_size)
-    oh = x.shape[-2] if sizes[0] is None else int(sizes[0])
-    ow = x.shape[-1] if sizes[1] is None else int(sizes[1])
+    sizes = (output_size, output_size) if isinstance(output_size, int) else output_size
+    if not (isinstance(sizes, (tuple, list)) and len(sizes) == 2 and all(
+            v is None or (isinstance(v, int) and not isinstance(v, bool) and v >= 0)
+            for v in sizes)):
+        raise expected("output_size", "a non-negative int or a pair of them (None keeps the "
+                       "input size)", output_size)
     h, w = x.shape[-2], x.shape[-1]
-    if h % oh == 0 and w % ow == 0:
+    oh = h if sizes[0] is None else int(sizes[0])
+    ow = w if sizes[1] is None else int(sizes[1])
+    if oh and ow and h % oh == 0 and w % ow == 0:
         return avg_pool2d(x, (h // oh, w // ow))
     ph = nm.asarray(_adaptive_matrix(h, oh, x.dtype), device=x.device)
     pw = nm.asarray(_adaptive_matrix(w, ow, x.dtype).T.copy(), device=x.device)
@@ -219,12 +236,22 @@ def _stat_shape(x: Tensor) -> tuple[int, ...]:
     return (1, x.shape[1]) + (1,) * (x.ndim - 2)
 
 
+def _check_channel_vectors(x: Tensor, **vectors: Tensor | None) -> None:
+    """Each given per-channel tensor (weight, bias, running statistics) has shape (C,)."""
+    for name, v in vectors.items():
+        if v is not None and tuple(v.shape) != (x.shape[1],):
+            raise expected(name, f"shape ({x.shape[1]},) for input of shape {x.shape}",
+                           tuple(v.shape), error=ShapeError)
+
+
 def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Tensor | None = None, bias: Tensor | None = None,
                training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
     """Normalise over every axis but the channel axis 1 (batch statistics in training)."""
     x = tensor(input)
     check_ndim(x, (2, 3, 4, 5), "input", "(N, C, ...)")
+    _check_channel_vectors(x, running_mean=running_mean, running_var=running_var,
+                           weight=weight, bias=bias)
     axes = (0,) + tuple(range(2, x.ndim))
     shape = _stat_shape(x)
     if training:
@@ -280,6 +307,7 @@ def group_norm(input: Any, num_groups: int, weight: Tensor | None = None,
     n, c = x.shape[0], x.shape[1]
     if c % num_groups:
         raise expected("num_groups", f"a divisor of the {c} channels", num_groups)
+    _check_channel_vectors(x, weight=weight, bias=bias)
     grouped = nm.reshape(x, (n, num_groups, -1))
     mean = nm.mean(grouped, axis=2, keepdims=True)
     var = nm.var(grouped, axis=2, keepdims=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 import numeru.core as nm
 from numeru.core.errors import ShapeError, expected
 from numeru.core.tensor import Tensor
@@ -96,7 +98,9 @@ def nll_loss(input: Any, target: Any, weight: Any = None, ignore_index: int = -1
     safe, used = _class_targets(logp, target, ignore_index)
     w = _class_weights(logp, safe, used, weight)
     picked = nm.squeeze(take_along_axis(logp, nm.expand_dims(safe, axis=1), 1), axis=1)
-    losses = -picked * w
+    # ``where``, not a product with the mask: an ignored sample's gradient stays 0 when a mean
+    # over no target (0 / 0, NaN as in PyTorch) sends an infinite gradient back.
+    losses = nm.where(used, -picked * w, nm.zeros_like(picked))
     if reduction == "mean":
         return nm.sum(losses) / nm.sum(w)
     out = reduce(losses, reduction)
@@ -169,7 +173,8 @@ def _cross_entropy_composed(x: Tensor, t: Tensor, weight: Any, ignore_index: int
     if weight is not None:
         wc = nm.astype(tensor(weight, "weight"), logp.dtype)
         terms = logp_b * nm.reshape(wc, (c,) + (1,) * (logp_b.ndim - 2))
-    smooth = -nm.sum(terms, axis=1) * nm.astype(used, logp.dtype)
+    total = -nm.sum(terms, axis=1)
+    smooth = nm.where(used, total, nm.zeros_like(total))
     if reduction == "mean":
         denom = nm.sum(_class_weights(logp_b, safe, used, weight))
         smooth_total = nm.sum(smooth) / denom
@@ -217,9 +222,11 @@ def kl_div(input: Any, target: Any, reduction: str = "mean", log_target: bool = 
     if log_target:
         losses = nm.exp(t) * (t - x)
     else:
-        positive = t > 0
-        safe = nm.where(positive, t, nm.ones_like(t))
-        losses = nm.where(positive, t * nm.log(safe), t * 0.0) - t * x
+        # PyTorch's ``xlogy(t, t) - t x``: 0 where t == 0, NaN where t < 0 (not a probability).
+        nonzero = t != 0
+        safe = nm.where(nonzero, t, nm.ones_like(t))
+        with np.errstate(invalid="ignore"):
+            losses = nm.where(nonzero, t * nm.log(safe), t * 0.0) - t * x
     if reduction == "batchmean":
         return nm.sum(losses) / float(x.shape[0] if x.ndim else 1)
     return reduce(losses, reduction)
