@@ -135,8 +135,9 @@ def test_forest_errors_name_the_argument():
     Xt, yt, _, _ = _classification()
     with pytest.raises(ValidationError, match="oob_score"):
         ExtraTreesClassifier(5, oob_score=True).fit(Xt, yt)
-    with pytest.raises(ValidationError, match="max_samples"):
-        RandomForestClassifier(5, max_samples=5000).fit(Xt, yt)
+    for bad in (0, 1.5, "all"):  # an int above n_samples is valid (scikit-learn 1.9)
+        with pytest.raises(ValidationError, match="max_samples"):
+            RandomForestClassifier(5, max_samples=bad).fit(Xt, yt)
     with pytest.raises(ValidationError, match="n_estimators"):
         RandomForestClassifier(0).fit(Xt, yt)
 
@@ -157,3 +158,83 @@ def test_warm_start_oob_uses_each_trees_own_bootstrap(tmp_path):
     loaded.set_params(n_estimators=60).fit(X, y)
     np.testing.assert_array_equal(loaded.estimator_seeds_[:40], forest.estimator_seeds_)
     assert abs(loaded.oob_score_ - 0.5) < 0.08
+
+
+def _three_classes(n=600, seed=8):
+    gen = np.random.default_rng(seed)
+    X = gen.normal(size=(n, 5)).astype(np.float32).astype(np.float64)
+    score = X[:, 0] * 2 + np.sin(3 * X[:, 1]) + 0.3 * gen.normal(size=n)
+    return X, np.digitize(score, np.quantile(score, [0.3, 0.7])), gen
+
+
+def test_balanced_class_weight_counts_sample_weights_as_sklearn():
+    # a forest's 'balanced' (and 'balanced_subsample' without bootstrap) weighs the class
+    # counts with sample_weight in scikit-learn (a single tree's does not); without
+    # bootstrap and with every feature the trees are scikit-learn's node for node
+    X, y, gen = _three_classes()
+    w = gen.uniform(0.2, 3.0, size=len(y)) * np.where(y == 2, 3.0, 1.0)
+    for cw in ("balanced", "balanced_subsample"):
+        kw = {"n_estimators": 1, "bootstrap": False, "max_features": None, "max_depth": 3,
+              "min_samples_leaf": 20, "class_weight": cw}
+        ours = RandomForestClassifier(**kw).fit(X, y, sample_weight=w).estimators_[0].tree_
+        ref = sk_ensemble.RandomForestClassifier(random_state=0, **kw).fit(
+            X, y, sample_weight=w).estimators_[0].tree_
+        np.testing.assert_array_equal(ours.feature, ref.feature)
+        np.testing.assert_array_equal(ours.threshold, ref.threshold)
+        np.testing.assert_allclose(ours.weighted_n_node_samples, ref.weighted_n_node_samples)
+        np.testing.assert_allclose(ours.value, ref.value, atol=1e-12)
+
+
+def test_bootstrap_draws_rows_by_sample_weight_as_sklearn():
+    # scikit-learn >= 1.9 draws bootstrap rows with probabilities proportional to the sample
+    # weights and gives the trees the draw counts only; a float max_samples is a fraction
+    # of the total weight, an int a number of draws (also above n_samples). 20 heavy rows
+    # among 200: 100 draws reach about 28 distinct rows, uniform draws about 79.
+    X, y, _ = _three_classes(200)
+    w = np.where(np.arange(200) < 20, 1.0, 0.01)
+    for max_samples, draws in ((100, 100), (300, 300), (0.5, int(0.5 * w.sum()))):
+        kw = {"n_estimators": 30, "max_depth": 1, "max_samples": max_samples,
+              "random_state": 0}
+        ours = RandomForestRegressor(**kw).fit(X, y.astype(float), sample_weight=w)
+        ref = sk_ensemble.RandomForestRegressor(**kw).fit(X, y.astype(float), sample_weight=w)
+        for forest in (ours, ref):
+            roots = [e.tree_.weighted_n_node_samples[0] for e in forest.estimators_]
+            np.testing.assert_array_equal(roots, draws)
+        distinct = [np.mean([e.tree_.n_node_samples[0] for e in f.estimators_])
+                    for f in (ours, ref)]
+        assert abs(distinct[0] - distinct[1]) < 0.1 * distinct[1], (max_samples, distinct)
+
+
+def test_balanced_subsample_counts_the_classes_drawn_as_sklearn():
+    # 'balanced_subsample' divides by the number of classes present in the bootstrap sample,
+    # so every tree's root weighs as many as the draws, also when a class was not drawn
+    X, y, _ = _three_classes(60)
+    y[y == 2] = 1
+    y[:2] = 2  # a class of 2 rows in 60: absent from most 5-row samples
+    kw = {"n_estimators": 25, "max_samples": 5, "max_depth": 1,
+          "class_weight": "balanced_subsample", "random_state": 0}
+    for forest in (RandomForestClassifier(**kw).fit(X, y),
+                   sk_ensemble.RandomForestClassifier(**kw).fit(X, y)):
+        np.testing.assert_allclose([e.tree_.weighted_n_node_samples[0]
+                                    for e in forest.estimators_], 5.0)
+
+
+@pytest.mark.parametrize("ours_cls, ref_cls", [
+    (RandomForestClassifier, sk_ensemble.RandomForestClassifier),
+    (RandomForestRegressor, sk_ensemble.RandomForestRegressor)])
+def test_rows_never_out_of_bag_score_as_in_sklearn(ours_cls, ref_cls):
+    # with 2 trees many rows are in both bootstrap samples: scikit-learn warns, predicts 0
+    # for them (not NaN) and keeps them in oob_score_
+    X, y, _ = _three_classes(80)
+    for forest in (ours_cls, ref_cls):
+        with pytest.warns(UserWarning, match="OOB"):
+            model = forest(n_estimators=2, oob_score=True, random_state=0).fit(X, y)
+        if forest in (RandomForestClassifier, sk_ensemble.RandomForestClassifier):
+            oob = model.oob_decision_function_
+            assert not np.isnan(oob).any() and (oob.sum(axis=1) == 0).any()
+            assert model.oob_score_ == np.mean(np.argmax(oob, axis=1) == y)
+        else:
+            pred = model.oob_prediction_
+            assert not np.isnan(pred).any() and (pred == 0).any()
+            ss = np.sum((y - y.mean()) ** 2)
+            assert model.oob_score_ == pytest.approx(1 - np.sum((y - pred) ** 2) / ss)

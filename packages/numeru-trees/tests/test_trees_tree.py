@@ -249,7 +249,7 @@ def test_errors_name_the_argument():
     with pytest.raises(ValidationError, match="max_depth"):
         DecisionTreeRegressor(max_depth=0).fit(X, y)
     with pytest.raises(ValidationError, match="max_features"):
-        DecisionTreeRegressor(max_features=99).fit(X, y)
+        DecisionTreeRegressor(max_features=0).fit(X, y)
     with pytest.raises(ValidationError, match="min_samples_leaf"):
         DecisionTreeRegressor(min_samples_leaf=0).fit(X, y)
     with pytest.raises(ValidationError, match="y"):
@@ -258,3 +258,73 @@ def test_errors_name_the_argument():
         DecisionTreeClassifier().predict(X)
     with pytest.raises(ValueError, match="features"):
         DecisionTreeRegressor().fit(X, y).predict(X[:, :3])
+
+
+def _root_features(make, X, y, seeds):
+    return np.array([make(random_state=s).fit(X, y).tree_.feature[0] for s in seeds])
+
+
+def test_constant_features_count_towards_max_features_as_in_sklearn():
+    # scikit-learn stops drawing features after max_features draws, constant ones included
+    # (it only goes on while every drawn feature was constant): with a constant feature
+    # among three and max_features=2, the root sees only one of the two informative
+    # features a third of the time and then splits on the weaker one. numeru used to draw
+    # until two non-constant features were found and never chose the weaker one.
+    gen = np.random.default_rng(0)
+    strong = gen.normal(size=200)
+    X = np.c_[np.zeros(200), strong, strong + gen.normal(size=200)]
+    y = (strong > 0).astype(int)
+    seeds = range(150)
+    kw = {"max_depth": 1, "max_features": 2}
+    ours = np.mean(_root_features(lambda **k: DecisionTreeClassifier(**kw, **k), X, y,
+                                  seeds) == 2)
+    ref = np.mean(_root_features(lambda **k: sk_tree.DecisionTreeClassifier(**kw, **k), X, y,
+                                 seeds) == 2)
+    assert 0.2 < ref < 0.45  # 1/3
+    assert abs(ours - ref) < 0.12
+
+
+def test_random_splitter_sends_missing_values_to_a_random_side_as_sklearn():
+    # scikit-learn's random splitter draws the side missing values go to (it does not search
+    # the better side, as the best splitter does). Here the better side is always the right
+    # one, so trying both sides sent NaNs right in every tree.
+    gen = np.random.default_rng(1)
+    x = gen.uniform(size=300)
+    y = (x > 0.5).astype(int)
+    x[gen.random(300) < 0.3] = np.nan
+    y[np.isnan(x)] = 1
+    seeds = range(150)
+    fractions = []
+    for make in (DecisionTreeClassifier, sk_tree.DecisionTreeClassifier):
+        trees = [make(splitter="random", max_depth=1, random_state=s).fit(x[:, None], y).tree_
+                 for s in seeds]
+        fractions.append(np.mean([t.missing_go_to_left[0] for t in trees]))
+    ours, ref = fractions
+    assert 0.3 < ref < 0.7
+    assert abs(ours - ref) < 0.15
+    # constant values and NaNs: the threshold is the value (not +inf), and a draw sending
+    # the NaNs left (no split) leaves the root a leaf, as in scikit-learn, about half the time
+    x = np.where(np.arange(100) % 3 == 0, np.nan, 1.0)[:, None]
+    y = np.isnan(x[:, 0]).astype(int)
+    split = []
+    for make in (DecisionTreeClassifier, sk_tree.DecisionTreeClassifier):
+        trees = [make(splitter="random", random_state=s).fit(x, y).tree_ for s in seeds]
+        assert {t.threshold[0] for t in trees if t.node_count > 1} == {1.0}
+        split.append(np.mean([t.node_count > 1 for t in trees]))
+    assert 0.3 < split[1] < 0.7
+    assert abs(split[0] - split[1]) < 0.15
+
+
+def test_parameter_ranges_match_sklearn():
+    X, y = _float32_data(60)
+    labels = (y > 0).astype(int)
+    for make in (DecisionTreeClassifier, sk_tree.DecisionTreeClassifier):
+        # an int above n_features means every feature; the same tree as max_features=None
+        wide = make(max_features=9, random_state=0).fit(X, labels)
+        assert wide.max_features_ == 9
+        np.testing.assert_array_equal(
+            wide.tree_.feature, make(random_state=0).fit(X, labels).tree_.feature)
+        with pytest.raises(ValueError, match="min_samples_leaf"):  # (0, 1) for a fraction
+            make(min_samples_leaf=1.0).fit(X, labels)
+        with pytest.raises(ValueError, match="class_weight"):  # forests only
+            make(class_weight="balanced_subsample").fit(X, labels)

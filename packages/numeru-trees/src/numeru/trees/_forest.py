@@ -27,7 +27,7 @@ from numeru.core.estimator import (
 )
 
 from ._kernels.exact_predict import exact_forest_sum, pack_forest
-from ._kernels.rng import bootstrap_counts
+from ._kernels.rng import bootstrap_counts, weighted_bootstrap_counts
 from ._params import check_int, class_weights, is_int, is_real
 from ._random import TreeRandom
 from ._structure import TreeStructure
@@ -54,17 +54,31 @@ class BaseForest(BaseEstimator):
     n_features_in_: int
     _splitter = "best"
 
-    def _n_draws(self, n: int) -> int:
+    def _n_draws(self, n: int, total_weight: float) -> int:
+        """Rows drawn per bootstrap sample (scikit-learn's rule: an int is a count, even
+        above n; a float is a fraction of the total sample weight, rounded down)."""
         m = self.max_samples
         if m is None:
             return n
         if not self.bootstrap:
             raise expected("max_samples", "None when bootstrap=False", m)
-        if is_int(m) and 1 <= m <= n:
+        if is_int(m) and m >= 1:
             return int(m)
         if is_real(m) and not is_int(m) and 0.0 < m <= 1.0:
-            return max(1, int(round(n * m)))
-        raise expected("max_samples", f"None, an int in [1, {n}] or a float in (0, 1]", m)
+            draws = max(1, int(m * total_weight))
+            if draws < max(10, n ** (1 / 3)):
+                warnings.warn(f"max_samples={m} draws only {draws} rows per tree (total "
+                              f"sample weight {total_weight:g}); pass an int instead",
+                              UserWarning, stacklevel=3)
+            return draws
+        raise expected("max_samples", "None, an int >= 1 or a float in (0, 1]", m)
+
+    def _draw_counts(self, t: int, seeds, n: int, n_draws: int, cumulative) -> np.ndarray:
+        """How often tree ``t`` drew each row: uniformly, or in proportion to the sample
+        weights (times the class weights) when they are not all equal, as scikit-learn."""
+        if cumulative is None:
+            return bootstrap_counts(np.uint64(seeds[t, 0]), n, n_draws)
+        return weighted_bootstrap_counts(np.uint64(seeds[t, 0]), cumulative, n_draws)
 
     def fit(self, X, y, sample_weight=None):
         X_arr, y_arr = validate_data(self, X, y, allow_nan=True, dtype="float",
@@ -77,6 +91,7 @@ class BaseForest(BaseEstimator):
         y_cls, y_reg, classes = prepare_target(self, y_arr, self._is_classifier)
         w = np.array(to_numpy(check_sample_weight(sample_weight, n)), dtype=np.float64)
         n_classes = 1
+        balanced_sub = False
         if self._is_classifier:
             if self.warm_start and hasattr(self, "classes_") and not np.array_equal(
                     classes, self.classes_):
@@ -84,11 +99,21 @@ class BaseForest(BaseEstimator):
                                "(warm_start)", classes.tolist())
             self.classes_ = classes
             self.n_classes_ = n_classes = int(classes.shape[0])
-            if self.class_weight not in (None, "balanced_subsample"):
-                w = w * class_weights(self.class_weight, y_cls, classes)
+            cw = self.class_weight
+            balanced_sub = cw == "balanced_subsample" and bool(self.bootstrap)
+            if cw is not None and not balanced_sub:
+                # as scikit-learn's forests: 'balanced' counts the classes with the sample
+                # weights ('balanced_subsample' without bootstrap is 'balanced')
+                w = w * class_weights("balanced" if cw == "balanced_subsample" else cw,
+                                      y_cls, classes,
+                                      multiplicity=None if sample_weight is None else w)
         settings = resolve_settings(self, n, n_features, self._is_classifier,
                                     default_max_features=None)
-        n_draws = self._n_draws(n)
+        # with bootstrap, the weights (sample times class weights) are the probabilities of
+        # drawing each row and the trees see the draw counts only (scikit-learn >= 1.9)
+        weighted = bool(self.bootstrap) and bool(np.any(w != w[0]))
+        cumulative = np.cumsum(w) if weighted else None
+        n_draws = self._n_draws(n, float(w.sum()) if weighted else float(n))
         if not (self.warm_start and hasattr(self, "estimators_")):
             self.estimators_ = []
         have = len(self.estimators_)
@@ -98,6 +123,9 @@ class BaseForest(BaseEstimator):
         if n_estimators == have:
             warnings.warn("warm_start: n_estimators did not grow, nothing was fitted",
                           UserWarning, stacklevel=2)
+            if self.oob_score and not hasattr(self, "oob_score_"):
+                self._compute_oob(Xn, y_cls, y_reg, np.asarray(self.estimator_seeds_, np.int64),
+                                  n, n_draws, cumulative)
             return self
         seeds = TreeRandom(self.random_state).seeds(2 * n_estimators).reshape(n_estimators, 2)
         kept = getattr(self, "estimator_seeds_", None)
@@ -107,16 +135,17 @@ class BaseForest(BaseEstimator):
             # of the old trees must come from their own bootstrap draws
             seeds[:have] = np.asarray(kept, np.int64)
         Xt = np.ascontiguousarray(Xn.T)
-        balanced_sub = self._is_classifier and self.class_weight == "balanced_subsample"
 
         def one_tree(t: int):
-            counts = (bootstrap_counts(np.uint64(seeds[t, 0]), n, n_draws) if self.bootstrap
-                      else np.ones(n))
-            tw = w * counts
-            if balanced_sub:
-                tw = tw * class_weights("balanced", y_cls, classes, multiplicity=counts)
-            tree = grow_tree(Xt, y_cls, y_reg, tw, n_classes, settings, int(seeds[t, 1]))
-            return tree, counts
+            if not self.bootstrap:
+                tw = w
+            else:
+                counts = self._draw_counts(t, seeds, n, n_draws, cumulative)
+                tw = counts
+                if balanced_sub:
+                    tw = tw * class_weights("balanced", y_cls, classes, multiplicity=counts,
+                                            present_only=True)
+            return grow_tree(Xt, y_cls, y_reg, tw, n_classes, settings, int(seeds[t, 1]))
 
         n_threads = self._n_threads()
         bar = None
@@ -135,7 +164,7 @@ class BaseForest(BaseEstimator):
             grown = parallel.parallel_map(tracked, range(have, n_estimators))
         if bar is not None:
             bar.close()
-        for tree, _counts in grown:
+        for tree in grown:
             est = self._tree_class(**self._tree_params())
             est.tree_ = tree
             est.n_features_in_ = n_features
@@ -149,7 +178,7 @@ class BaseForest(BaseEstimator):
         self.n_outputs_ = 1
         self.estimator_seeds_ = seeds  # (bootstrap, split search) seed of every tree
         if self.oob_score:
-            self._compute_oob(Xn, y_cls, y_reg, seeds, n, n_draws)
+            self._compute_oob(Xn, y_cls, y_reg, seeds, n, n_draws, cumulative)
         return self
 
     def _tree_params(self) -> dict:
@@ -160,12 +189,15 @@ class BaseForest(BaseEstimator):
         params["splitter"] = self._splitter
         return params
 
-    def _compute_oob(self, Xn, y_cls, y_reg, seeds, n, n_draws):
+    def _compute_oob(self, Xn, y_cls, y_reg, seeds, n, n_draws, cumulative):
+        """Out-of-bag predictions and score, as scikit-learn computes them: a row that is in
+        every tree's bootstrap sample (a warning says so) predicts 0 and still counts in
+        the score."""
         width = self.n_classes_ if self._is_classifier else 1
         total = np.zeros((n, width))
         hits = np.zeros(n)
         for t, est in enumerate(self.estimators_):
-            counts = bootstrap_counts(np.uint64(seeds[t, 0]), n, n_draws)
+            counts = self._draw_counts(t, seeds, n, n_draws, cumulative)
             oob = np.flatnonzero(counts == 0)
             if oob.size == 0:
                 continue
@@ -175,15 +207,13 @@ class BaseForest(BaseEstimator):
         if np.any(hits == 0):
             warnings.warn("Some inputs do not have OOB scores: use more estimators",
                           UserWarning, stacklevel=3)
-        seen = hits > 0
-        mean = np.where(seen[:, None], total / np.maximum(hits, 1)[:, None], np.nan)
+        mean = total / np.maximum(hits, 1)[:, None]
         if self._is_classifier:
             self.oob_decision_function_ = mean
-            predicted = np.argmax(np.nan_to_num(mean[seen]), axis=1)
-            self.oob_score_ = float(np.mean(predicted == y_cls[seen]))
+            self.oob_score_ = float(np.mean(np.argmax(mean, axis=1) == y_cls))
         else:
             self.oob_prediction_ = mean[:, 0]
-            self.oob_score_ = r2_score(y_reg[seen], mean[seen, 0])
+            self.oob_score_ = r2_score(y_reg, mean[:, 0])
 
     def _is_fitted(self) -> bool:
         return bool(getattr(self, "estimators_", None))

@@ -39,13 +39,15 @@ def check_real(name, value, low, high, *, low_open=False, high_open=False):
     return float(value)
 
 
-def resolve_min_samples(name, value, n_samples, minimum):
-    """An int count >= minimum, or a fraction of the samples (scikit-learn's rule)."""
+def resolve_min_samples(name, value, n_samples, minimum, *, high_open=False):
+    """An int count >= minimum, or a fraction of the samples (scikit-learn's rule; its
+    ``min_samples_leaf`` fraction excludes 1.0, ``high_open``)."""
     if is_int(value):
         return check_int(name, value, minimum)
-    if is_real(value) and 0.0 < value <= 1.0:
+    if is_real(value) and 0.0 < value and (value < 1.0 if high_open else value <= 1.0):
         return max(minimum, int(math.ceil(value * n_samples)))
-    raise expected(name, f"an int >= {minimum} or a float in (0, 1]", value)
+    bound = "1)" if high_open else "1]"
+    raise expected(name, f"an int >= {minimum} or a float in (0, {bound}", value)
 
 
 def resolve_max_features(value, n_features) -> int:
@@ -56,26 +58,30 @@ def resolve_max_features(value, n_features) -> int:
     if value == "log2":
         return max(1, int(math.log2(n_features)))
     if is_int(value):
-        if 1 <= value <= n_features:
+        if value >= 1:  # above n_features means every feature, as in scikit-learn 1.9
             return int(value)
-        raise expected("max_features", f"an int in [1, {n_features}]", value)
+        raise expected("max_features", "an int >= 1", value)
     if is_real(value) and 0.0 < value <= 1.0:
         return max(1, int(value * n_features))
     raise expected("max_features", "None, 'sqrt', 'log2', an int or a float in (0, 1]", value)
 
 
-def class_weights(class_weight, y_encoded, classes, multiplicity=None) -> np.ndarray:
+def class_weights(class_weight, y_encoded, classes, multiplicity=None,
+                  present_only=False) -> np.ndarray:
     """Per-sample multipliers for ``class_weight`` ('balanced', a dict or None).
 
     'balanced' gives class c the weight n / (n_classes * count(c)), counting each sample
-    ``multiplicity`` times (bootstrap counts for a forest's 'balanced_subsample').
+    ``multiplicity`` times (sample weights for a forest's 'balanced', bootstrap counts for
+    its 'balanced_subsample'). With ``present_only`` n_classes counts the classes present
+    (count > 0), as scikit-learn's 'balanced_subsample' does.
     """
     if class_weight is None:
         return np.ones(y_encoded.shape[0])
     n_classes = classes.shape[0]
     if class_weight in ("balanced", "balanced_subsample"):
         counts = np.bincount(y_encoded, weights=multiplicity, minlength=n_classes)
-        per_class = counts.sum() / (n_classes * np.maximum(counts, 1e-300))
+        n_counted = int(np.count_nonzero(counts)) if present_only else n_classes
+        per_class = counts.sum() / (n_counted * np.maximum(counts, 1e-300))
     elif isinstance(class_weight, dict):
         per_class = np.ones(n_classes)
         lookup = {c.item() if hasattr(c, "item") else c: i for i, c in enumerate(classes)}

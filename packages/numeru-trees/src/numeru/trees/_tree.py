@@ -63,7 +63,8 @@ def resolve_settings(est, n_samples: int, n_features: int, is_classifier: bool,
     if splitter not in ("best", "random"):
         raise expected("splitter", "'best' or 'random'", splitter)
     max_depth = check_int("max_depth", est.max_depth, 1, allow_none=True)
-    msl = resolve_min_samples("min_samples_leaf", est.min_samples_leaf, n_samples, 1)
+    msl = resolve_min_samples("min_samples_leaf", est.min_samples_leaf, n_samples, 1,
+                              high_open=True)
     mss = resolve_min_samples("min_samples_split", est.min_samples_split, n_samples, 2)
     if isinstance(est.min_samples_split, float) and est.min_samples_split <= 0:
         raise expected("min_samples_split", "a float in (0, 1]", est.min_samples_split)
@@ -141,6 +142,10 @@ class BaseDecisionTree(BaseEstimator):
         y_cls, y_reg, classes = prepare_target(self, y_arr, self._is_classifier)
         w = np.array(to_numpy(check_sample_weight(sample_weight, n)), dtype=np.float64)
         if self._is_classifier:
+            if isinstance(self.class_weight, str) and self.class_weight != "balanced":
+                # 'balanced_subsample' means something only for a forest's bootstrap
+                raise expected("class_weight", "None, 'balanced' or a dict {class: weight}",
+                               self.class_weight)
             self.classes_ = classes
             self.n_classes_ = int(classes.shape[0])
             w = w * class_weights(self.class_weight, y_cls, classes)

@@ -1,9 +1,11 @@
 """Split search of the exact decision tree: the "best" splitter (every threshold between
-sorted neighbours) and the "random" splitter of extra-trees (one uniform threshold per
-feature), both with learned missing-value direction, as scikit-learn does it.
+sorted neighbours, missing values tried on each side) and the "random" splitter of
+extra-trees (one uniform threshold per feature, missing values sent to a random side), as
+scikit-learn does it.
 
 Features are visited in a random order (Fisher-Yates on the tree's stream) until
-``max_features`` non-constant ones were tried; the first best proxy wins ties.
+``max_features`` were drawn, constant ones included, and at least one was not constant
+(scikit-learn's rule); the first best proxy wins ties.
 
 The best splitter gathers a feature's values with their sample ids (NaNs to the back, the
 range on the way, so a constant feature costs no sort), sorts the pairs in place
@@ -100,8 +102,12 @@ def find_split(Xt, y_cls, y_reg, w, samples, start, end, criterion, n_classes, r
     for j in range(n_features):
         feats[j] = j
     f_j = n_features
+    # scikit-learn's budget: every drawn feature counts, constant ones included, but the
+    # search goes on until at least one non-constant feature was evaluated
     visited = 0
-    while f_j > 0 and visited < max_features:
+    n_constant = 0
+    while f_j > 0 and (visited < max_features or visited <= n_constant):
+        visited += 1
         r = rand_int(rng, f_j)
         f_j -= 1
         feats[r], feats[f_j] = feats[f_j], feats[r]
@@ -119,8 +125,8 @@ def find_split(Xt, y_cls, y_reg, w, samples, start, end, criterion, n_classes, r
                                    sum_t, work)
         constant, proxy, thr, ml, has_missing = result
         if constant:
+            n_constant += 1
             continue
-        visited += 1
         if proxy > best:
             best, best_f, best_thr, best_ml, best_has_missing = proxy, f, thr, ml, has_missing
     if best_f < 0:
@@ -361,62 +367,51 @@ def _random_feature(xs, y_cls, y_reg, w, samples, start, nn, criterion, n_classe
         else:
             lo = min(lo, x)
             hi = max(hi, x)
-    if n_missing == nn:
+    if n_missing == nn or (hi <= lo + FEATURE_THRESHOLD and n_missing == 0):
         return True, NEG_INF, 0.0, False, False
-    if hi <= lo + FEATURE_THRESHOLD:
-        if n_missing == 0:
-            return True, NEG_INF, 0.0, False, False
-        thr = np.inf  # constant values: the only split separates the missing ones
-    else:
-        thr = rand_uniform(rng, lo, hi)
-        if thr == hi:
-            thr = lo
-    best = NEG_INF
-    best_ml = False
-    for variant in range(2 if n_missing > 0 else 1):
-        ml = variant == 1
-        wl = 0.0
-        sum_l = 0.0
-        nl = 0
-        if is_class:
-            left[:] = 0.0
-        nly = 0
-        nry = 0
-        for i in range(nn):
-            x = xs[i]
-            go_left = ml if np.isnan(x) else x <= thr
-            s = samples[start + i]
+    # scikit-learn's random splitter: a uniform threshold, and missing values sent to a
+    # side drawn at random (not the better side: that would be a second, best search)
+    thr = rand_uniform(rng, np.float64(lo), np.float64(hi))
+    ml = n_missing > 0 and rand_int(rng, 2) == 1
+    if thr == hi:
+        thr = lo
+    wl = 0.0
+    sum_l = 0.0
+    nl = 0
+    if is_class:
+        left[:] = 0.0
+    nly = 0
+    nry = 0
+    for i in range(nn):
+        x = xs[i]
+        go_left = ml if np.isnan(x) else x <= thr
+        s = samples[start + i]
+        if go_left:
+            nl += 1
+            wl += w[s]
+            if is_class:
+                left[y_cls[s]] += w[s]
+            else:
+                sum_l += w[s] * y_reg[s]
+        if criterion == ABSOLUTE:
+            # left rows fill sy/sw from the front, right rows from the back
             if go_left:
-                nl += 1
-                wl += w[s]
-                if is_class:
-                    left[y_cls[s]] += w[s]
-                else:
-                    sum_l += w[s] * y_reg[s]
-            if criterion == ABSOLUTE:
-                # left rows fill sy/sw from the front, right rows from the back
-                if go_left:
-                    sy[nly] = y_reg[s]
-                    sw[nly] = w[s]
-                    nly += 1
-                else:
-                    nry += 1
-                    sy[nn - nry] = y_reg[s]
-                    sw[nn - nry] = w[s]
-        if nl < msl or nn - nl < msl or wl < mwl or wn - wl < mwl:
-            continue
-        if is_class:
-            proxy = _proxy_class(left, total, wl, wn, criterion, n_classes, right)
-        elif criterion == ABSOLUTE:
-            deviation_prefixes(sy, sw, nly, dev[0], heap[0], heap[1], heap[2], heap[3])
-            deviation_prefixes(sy[nly:], sw[nly:], nry, dev[1], heap[0], heap[1], heap[2],
-                               heap[3])
-            proxy = -(dev[0, nly] + dev[1, nry])
-        else:
-            proxy = _proxy_reg(sum_l, wl, sum_t, wn, criterion)
-        if proxy > best:
-            best = proxy
-            best_ml = ml
-    if best == NEG_INF:
+                sy[nly] = y_reg[s]
+                sw[nly] = w[s]
+                nly += 1
+            else:
+                nry += 1
+                sy[nn - nry] = y_reg[s]
+                sw[nn - nry] = w[s]
+    if nl < msl or nn - nl < msl or wl < mwl or wn - wl < mwl:
         return False, NEG_INF, thr, False, n_missing > 0
-    return False, best, thr, best_ml, n_missing > 0
+    if is_class:
+        proxy = _proxy_class(left, total, wl, wn, criterion, n_classes, right)
+    elif criterion == ABSOLUTE:
+        deviation_prefixes(sy, sw, nly, dev[0], heap[0], heap[1], heap[2], heap[3])
+        deviation_prefixes(sy[nly:], sw[nly:], nry, dev[1], heap[0], heap[1], heap[2],
+                           heap[3])
+        proxy = -(dev[0, nly] + dev[1, nry])
+    else:
+        proxy = _proxy_reg(sum_l, wl, sum_t, wn, criterion)
+    return False, proxy, thr, ml, n_missing > 0

@@ -40,3 +40,29 @@ def bootstrap_counts(seed, n, n_draws):  # pragma: no cover - numba
     for _ in range(n_draws):
         counts[rand_int(state, n)] += 1.0
     return counts
+
+
+@njit(cache=True, nogil=True)
+def weighted_bootstrap_counts(seed, cumulative, n_draws):  # pragma: no cover - numba
+    """Draw counts of ``n_draws`` draws with replacement, row ``i`` drawn with probability
+    proportional to its weight (``cumulative`` holds the running sums of the weights):
+    scikit-learn's bootstrap with ``sample_weight``. Rows of weight 0 are never drawn."""
+    state = np.array([np.uint64(seed)], np.uint64)
+    n = cumulative.shape[0]
+    total = cumulative[n - 1]
+    last = n - 1
+    while last > 0 and cumulative[last - 1] == total:
+        last -= 1  # trailing rows of weight 0
+    counts = np.zeros(n, np.float64)
+    for _ in range(n_draws):
+        u = rand_uniform(state, 0.0, total)
+        lo = 0
+        hi = n
+        while lo < hi:  # first row whose running sum exceeds u
+            mid = (lo + hi) >> 1
+            if cumulative[mid] <= u:
+                lo = mid + 1
+            else:
+                hi = mid
+        counts[min(lo, last)] += 1.0
+    return counts

@@ -4,6 +4,10 @@ Mirrors scikit-learn's DepthFirstTreeBuilder and BestFirstTreeBuilder (node numb
 rules, ``min_impurity_decrease`` on the weighted impurity decrease) so that, with the same
 data and no ties, the trees are identical. The whole loop is compiled and releases the GIL, so
 forest trees grow in parallel on the shared task pool.
+
+Numba's on-disk cache of ``build_tree`` is keyed on this file alone: after an edit of
+``exact_split.py`` or ``criteria.py``, edit this file too (or clear ``__pycache__``), or the
+old split search keeps running.
 """
 
 from __future__ import annotations
