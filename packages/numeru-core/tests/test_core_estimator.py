@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import sklearn.base
 import sklearn.metrics
+import sklearn.utils.multiclass
 
 import numeru.core as nm
 from numeru.core.errors import (
@@ -270,6 +271,20 @@ def test_invalid_y_is_rejected_naming_the_argument(y, error, words):
     with pytest.raises(error, match=words) as info:
         LeastSquares().fit(np.ones((6, 2)), y)
     assert str(info.value).startswith("y:")
+
+
+def test_a_classifier_refuses_continuous_labels_as_scikit_learn():
+    X = np.ones((4, 2))
+    continuous = np.array([0.0, 0.5, 1.0, 1.0])
+    with pytest.raises(ValueError, match="Unknown label type: continuous"):
+        sklearn.utils.multiclass.check_classification_targets(continuous)
+    with pytest.raises(ValidationError, match="y: expected class labels.*got continuous values "
+                                              "such as 0.5"):
+        validate_data(Threshold(), X, continuous)
+    _, whole = validate_data(Threshold(), X, np.array([0.0, 2.0, 1.0, 1.0]))  # whole floats
+    np.testing.assert_array_equal(whole, [0.0, 2.0, 1.0, 1.0])
+    _, regression = validate_data(LeastSquares(), X, continuous, y_numeric=True)  # regressors
+    np.testing.assert_array_equal(regression, continuous)
 
 
 def test_y_column_vector_and_labels_are_accepted():

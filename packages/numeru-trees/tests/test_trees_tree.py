@@ -328,3 +328,18 @@ def test_parameter_ranges_match_sklearn():
             make(min_samples_leaf=1.0).fit(X, labels)
         with pytest.raises(ValueError, match="class_weight"):  # forests only
             make(class_weight="balanced_subsample").fit(X, labels)
+
+
+@pytest.mark.parametrize("name", ["DecisionTreeClassifier", "RandomForestClassifier",
+                                  "ExtraTreesClassifier", "GradientBoostingClassifier"])
+def test_classifiers_refuse_continuous_targets_as_scikit_learn(name):
+    import sklearn.ensemble
+
+    import numeru.trees
+
+    X = np.random.default_rng(0).standard_normal((30, 3))
+    reference = getattr(sk_tree, name, None) or getattr(sklearn.ensemble, name)
+    with pytest.raises(ValueError, match="Unknown label type"):
+        reference().fit(X, X[:, 0] + 0.5)
+    with pytest.raises(ValidationError, match="y: expected class labels.*continuous values"):
+        getattr(numeru.trees, name)().fit(X, X[:, 0] + 0.5)

@@ -251,7 +251,21 @@ def validate_data(estimator: Any, X: Any, y: Any = None, *, reset: bool = True,
             raise expected("y", f"data on the same device as X ({_device_of(X)})",
                            f"device {_device_of(y)}", error=DeviceError)
         target = _check_target(y, array.shape[0], y_numeric=y_numeric, multi_output=multi_output)
+        if getattr(estimator, "_estimator_type", None) == "classifier":
+            _check_discrete(get_namespace(y), target)
     return array, target
+
+
+def _check_discrete(xp: Any, target: Any) -> None:
+    """A classifier's float labels must be whole numbers (scikit-learn's "Unknown label type:
+    continuous"): 0.5 as a class is almost always a regression target given to a classifier."""
+    if _dtype_of(target).kind != "f":
+        return
+    fractional = target != xp.round(target)
+    if bool(xp.any(fractional)):
+        example = to_numpy(target[fractional]).ravel()[0].item()
+        raise expected("y", "class labels (whole numbers or strings; continuous targets are "
+                       "for a regressor)", f"continuous values such as {example}")
 
 
 def _check_device(estimator: Any, argument: str, found: Device) -> None:
