@@ -1,6 +1,6 @@
 """Random numbers for the tree models, drawn from numeru's generator.
 
-Models take ``random_state`` (None, an int or a generator). Everything random a model does
+Models take ``random_state`` (None or a non-negative int). Everything random a model does
 (row subsampling, feature subsets, per-tree seeds of a forest) comes from one generator made
 here, never from NumPy's global state. Numba kernels get integer seeds from it and run their
 own small counter-based stream (``_kernels.rng``), so kernels stay reproducible too.
