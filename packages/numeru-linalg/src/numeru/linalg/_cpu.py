@@ -92,7 +92,9 @@ def solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if batch and 0 < a.shape[-1] <= SMALL_N and int(np.prod(batch)) >= SMALL_BATCH:
         a_s = _stack(np.broadcast_to(a, (*batch, *a.shape[-2:])))
         b_s = np.array(
-            _stack(np.broadcast_to(b, (*batch, *b.shape[-2:]))), dtype=np.result_type(a, b)
+            _stack(np.broadcast_to(b, (*batch, *b.shape[-2:]))),
+            dtype=np.result_type(a, b),
+            order="C",  # the kernels write the solutions into it
         )
         info = _small().solve(np.ascontiguousarray(a_s, dtype=b_s.dtype), b_s)
         _raise_info("solve", batch, info, "singular")

@@ -5,6 +5,10 @@ call costs far more than the arithmetic. These kernels run the whole stack in on
 loop, in parallel over the matrices, with the same algorithm as LAPACK's getf2/potf2 (partial
 pivoting on |re| + |im|, as i?amax does), so that pivots and results agree with LAPACK's.
 
+Real (float32/float64) solve, inv, det and slogdet run ``lanes``: the same steps on eight
+matrices at a time, one per vector lane, which hides the latency of getf2's dependent steps.
+The scalar kernels here serve complex matrices, ``lu`` and ``cholesky``.
+
 Each entry point returns an ``info`` array (0 for success, LAPACK's info otherwise) instead of
 raising, so the caller can name the first failing matrix of the stack.
 """
@@ -15,6 +19,8 @@ import numpy as np
 from numba import njit
 
 from numeru.core.parallel import get_num_threads, parallel_map
+
+from . import lanes
 
 
 @njit(cache=True, inline="always")
@@ -268,17 +274,28 @@ def _run(kernel, count: int, *arrays) -> None:
     parallel_map(lambda i: kernel(*arrays, bounds[i], bounds[i + 1]), range(parts))
 
 
+def _real(a: np.ndarray, width: int = 0) -> bool:
+    """The lane kernels take it: float32/float64, order <= NMAX, augmented rows <= WMAX (their
+    scratch is a fixed-size stack array)."""
+    n = a.shape[1]
+    return a.dtype in (np.float32, np.float64) and n <= lanes.NMAX and n + width <= lanes.WMAX
+
+
 def solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Overwrite ``b`` (B, n, k) with the solutions of ``a`` (B, n, n); returns info."""
     info = np.empty(a.shape[0], dtype=np.int64)
-    _run(_solve, a.shape[0], np.ascontiguousarray(a), b, info)
+    kernel = lanes.solve if _real(a, b.shape[2]) else _solve
+    work = np.ascontiguousarray(b)
+    _run(kernel, a.shape[0], np.ascontiguousarray(a), work, info)
+    if work is not b:
+        b[...] = work
     return info
 
 
 def inv(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     out = np.empty(a.shape, dtype=a.dtype)
     info = np.empty(a.shape[0], dtype=np.int64)
-    _run(_inv, a.shape[0], np.ascontiguousarray(a), out, info)
+    _run(lanes.inv if _real(a) else _inv, a.shape[0], np.ascontiguousarray(a), out, info)
     return out, info
 
 
@@ -293,14 +310,15 @@ def lu(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def det(a: np.ndarray) -> np.ndarray:
     out = np.empty(a.shape[0], dtype=a.dtype)
-    _run(_det, a.shape[0], np.ascontiguousarray(a), out)
+    _run(lanes.det if _real(a) else _det, a.shape[0], np.ascontiguousarray(a), out)
     return out
 
 
 def slogdet(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     sign = np.empty(a.shape[0], dtype=a.dtype)
     logabs = np.empty(a.shape[0], dtype=a.real.dtype)
-    _run(_slogdet, a.shape[0], np.ascontiguousarray(a), sign, logabs)
+    kernel = lanes.slogdet if _real(a) else _slogdet
+    _run(kernel, a.shape[0], np.ascontiguousarray(a), sign, logabs)
     return sign, logabs
 
 
