@@ -13,7 +13,15 @@ from .devices import device as _device
 from .dtypes import ALL, default_for, get_default_dtype
 from .dtypes import bfloat16 as _BF16
 from .dtypes import dtype as _dtype
-from .errors import DeviceError, DTypeError, ShapeError, ValidationError, expected
+from .errors import (
+    DeviceError,
+    DTypeError,
+    NumeruError,
+    OutOfBoundsError,
+    ShapeError,
+    ValidationError,
+    expected,
+)
 from .tensor import Tensor
 
 _SCALARS = (bool, int, float, complex)
@@ -97,7 +105,19 @@ def asarray(
                 obj = obj.astype(obj.dtype.newbyteorder("="))
             if isinstance(obj, np.ndarray) and obj.dtype not in _VALID and dt is None:
                 _dtype(obj.dtype)  # raises a DTypeError naming the unsupported dtype
-            data = backend.asarray(obj, dt, target.index, copy)
+            try:
+                data = backend.asarray(obj, dt, target.index, copy)
+            except OverflowError as exc:  # a Python int outside the dtype's range
+                if isinstance(exc, NumeruError):
+                    raise
+                raise OutOfBoundsError(f"asarray: obj: expected values within the range of "
+                                       f"{dt or 'int64'}, got {_show_value(obj)} ({exc})"
+                                       ) from None
+            except ValueError as exc:  # NaN or infinity into an integer dtype
+                if isinstance(exc, NumeruError) or "convert" not in str(exc):
+                    raise
+                raise ValidationError(f"asarray: obj: expected values that convert to {dt}, "
+                                      f"got {_show_value(obj)} ({exc})") from None
             result = Tensor(data, target)
     if requires_grad:
         result.requires_grad = True
@@ -164,12 +184,35 @@ def _fill(shape: Any, dtype: Any, device: Any, fill: Any, *, zeroed: bool = Fals
         data = backend.empty(shape, dt, target.index)
     elif zeroed:
         data = backend.zeros(shape, dt, target.index)  # calloc'ed on the CPU: no write pass
-    elif backend.native_out:
-        data = backend.empty(shape, dt, target.index)
-        data.fill(fill)
     else:
-        data = backend.xp.full(shape, fill, dtype=backend.native_dtype(dt))
+        try:
+            if backend.native_out:
+                data = backend.empty(shape, dt, target.index)
+                data.fill(fill)
+            else:
+                data = backend.xp.full(shape, fill, dtype=backend.native_dtype(dt))
+        except (OverflowError, ValueError, TypeError) as exc:
+            raise _fill_error(fill, dt, exc) from None
     return Tensor(data, target)
+
+
+def _fill_error(fill: Any, dt: np.dtype, exc: Exception) -> Exception:
+    """NumPy's error for a fill value that does not convert to ``dt``, naming ``fill_value``:
+    a Python int out of range (NumPy 2: OverflowError), NaN or infinity into an integer
+    dtype, a complex into a real dtype (NumPy would drop the imaginary part)."""
+    if isinstance(exc, NumeruError):
+        return exc
+    what = f"a value that converts to {dt}"
+    if isinstance(exc, OverflowError):
+        return OutOfBoundsError(f"full: fill_value: expected {what}, got {fill!r} ({exc})")
+    if isinstance(exc, TypeError):
+        return DTypeError(f"full: fill_value: expected {what}, got {fill!r} ({exc})")
+    return ValidationError(f"full: fill_value: expected {what}, got {fill!r} ({exc})")
+
+
+def _show_value(obj: Any) -> str:
+    text = repr(obj)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def empty(

@@ -30,7 +30,7 @@ from .dispatch import (
 )
 from .dtypes import bfloat16 as _BF16
 from .dtypes import result_type as _result_type
-from .errors import DTypeError
+from .errors import DTypeError, NumeruError, OutOfBoundsError, ValidationError
 
 Tensor: Any = None  # set by dispatch._install_tensor
 _tracer: Any = None  # kept equal to dispatch._tracer by dispatch.set_tracer
@@ -142,7 +142,7 @@ def binary(o: Op, x1: Any, x2: Any, out: Any = None) -> Any:
             if c2 is float and a.dtype is _BF16:
                 b = _bf16_scalar(b)
             result = fn(a, b)
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, OverflowError) as exc:
             result = _binary_retry(o, fn, a, b, device, exc)
         t = _new(Tensor)
         t.data = result if result.__class__ is _ndarray else _as_array(result, device)
@@ -182,7 +182,10 @@ def binary(o: Op, x1: Any, x2: Any, out: Any = None) -> Any:
             # ``is``: NumPy's built-in dtypes are singletons (an equal dtype object takes the
             # general path); None (no loop) never matches.
             if result_dtype is target.dtype and fn.__class__ is _ufunc:
-                fn(a, b, out=target)  # by keyword: see binary_inplace
+                try:
+                    fn(a, b, out=target)  # by keyword: see binary_inplace
+                except (ValueError, OverflowError) as exc:  # Python int out of range, int ** -n
+                    raise _numpy_value_error(o, a, b, exc) or exc from None
                 if _tracer is not None and (x1.requires_grad
                                             or (c2 is Tensor and x2.requires_grad)):
                     _tracer.record(o.name, (x1, x2), {}, out)
@@ -203,7 +206,7 @@ def rbinary(o: Op, x2: Any, x1: Any) -> Any:
             if c1 is float and b.dtype is _BF16:
                 x1 = _bf16_scalar(x1)
             result = fn(x1, b)
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, OverflowError) as exc:
             result = _binary_retry(o, fn, x1, b, device, exc)
         t = _new(Tensor)
         t.data = result if result.__class__ is _ndarray else _as_array(result, device)
@@ -221,6 +224,9 @@ def _bf16_scalar(value: Any) -> Any:
 
 def _binary_retry(o: Op, fn: Any, a: Any, b: Any, device: Device, exc: Exception) -> Any:
     """Turn NumPy's errors into ours, or compute through our promotion table."""
+    translated = _numpy_value_error(o, a, b, exc)
+    if translated is not None:
+        raise translated from None
     shape_a, shape_b = np.shape(a), np.shape(b)
     if isinstance(exc, ValueError) and "broadcast" in str(exc):
         broadcast_shape(o.name, shape_a, shape_b)
@@ -239,6 +245,27 @@ def _binary_retry(o: Op, fn: Any, a: Any, b: Any, device: Device, exc: Exception
         raise DTypeError(f"{o.name}: expected operands of dtypes it is defined for, got "
                          f"{_show_dtype(a)} and {_show_dtype(b)} ({exc})") from None
     raise exc
+
+
+def _numpy_value_error(o: Op, a: Any, b: Any, exc: Exception) -> Exception | None:
+    """NumPy's errors about values, in numeru's words (None for any other error): a Python
+    int outside the range of the dtype it meets (NEP 50: NumPy 2 raises OverflowError) and an
+    integer raised to a negative integer power (NumPy raises ValueError)."""
+    if isinstance(exc, NumeruError):
+        return None
+    if isinstance(exc, OverflowError):
+        name, value, other = ("x1", a, b) if a.__class__ is int else ("x2", b, a)
+        if value.__class__ is not int:
+            return None
+        return OutOfBoundsError(
+            f"{o.name}: {name}: expected a Python int within the range of {_show_dtype(other)} "
+            f"(a Python scalar takes the tensor's dtype, NumPy 2 / NEP 50), got {value}")
+    if isinstance(exc, ValueError) and "negative integer powers" in str(exc):
+        return ValidationError(
+            f"{o.name}: x2: expected non-negative exponents for an integer base (as NumPy, "
+            f"integers to negative integer powers are refused; use a floating base), got "
+            f"negative exponents with {_show_dtype(a)} and {_show_dtype(b)} operands")
+    return None
 
 
 def _show_dtype(value: Any) -> str:
@@ -309,7 +336,7 @@ def _binary_general(o: Op, x1: Any, x2: Any, out: Any, casting: str | None = Non
     if out is None:
         try:
             result = fn(a, b)
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, OverflowError) as exc:
             result = _binary_retry(o, fn, a, b, device, exc)
         result_t = _wrap(result, device)
     else:
@@ -320,14 +347,17 @@ def _binary_general(o: Op, x1: Any, x2: Any, out: Any, casting: str | None = Non
         dtype = _result_dtype(fn, (_dtype_or_type(a), _dtype_or_type(b))) if native else None
         if dtype is not None:
             check_out(out, shape, dtype, device, o.name, casting=casting)
-            if casting is None:
-                fn(a, b, out=out.data)
-            else:
-                fn(a, b, out=out.data, casting=casting)
+            try:
+                if casting is None:
+                    fn(a, b, out=out.data)
+                else:
+                    fn(a, b, out=out.data, casting=casting)
+            except (ValueError, OverflowError) as exc:
+                raise _numpy_value_error(o, a, b, exc) or exc from None
         else:
             try:
                 result = backend.wrap_result(fn(a, b))
-            except (ValueError, TypeError) as exc:
+            except (ValueError, TypeError, OverflowError) as exc:
                 result = backend.wrap_result(_binary_retry(o, fn, a, b, device, exc))
             check_out(out, shape, backend.dtype_of(result), device, o.name, casting=casting)
             backend.copy_into(out.data, result)
@@ -380,7 +410,7 @@ def binary_inplace(o: Op, x: Any, other: Any) -> Any:
                 # minimum is deprecated (and slow: it warns).
                 fn(a, b, out=a)
                 return x
-            except (TypeError, ValueError):
-                pass  # the general path raises our DTypeError / ShapeError
+            except (TypeError, ValueError, OverflowError):
+                pass  # the general path raises our DTypeError / ShapeError / ...
     return _binary_general(o, x, other, x, "same_kind")
 

@@ -169,6 +169,8 @@ def finfo(type_: Any, /) -> Any:
     from .tensor import Tensor
 
     d = type_.dtype if isinstance(type_, Tensor) else dtype(type_)
+    if d.kind not in "fc" and d != bfloat16:
+        raise DTypeError(f"finfo: type: expected a floating or complex dtype, got {d}")
     if d == bfloat16:
         return ml_dtypes.finfo(d)
     return np.finfo(d)
@@ -178,6 +180,8 @@ def iinfo(type_: Any, /) -> Any:
     from .tensor import Tensor
 
     d = type_.dtype if isinstance(type_, Tensor) else dtype(type_)
+    if d.kind not in "iu":
+        raise DTypeError(f"iinfo: type: expected an integer dtype, got {d}")
     return np.iinfo(d)
 
 

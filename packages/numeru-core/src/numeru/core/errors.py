@@ -44,6 +44,12 @@ class ValidationError(NumeruError, ValueError):
     """An argument has a value outside what the function accepts."""
 
 
+class OutOfBoundsError(ValidationError, OverflowError):
+    """A Python integer outside the range of the dtype it is converted to or meets in an op
+    (``uint8_tensor + 300``, ``asarray(300, dtype=int8)``): NumPy 2 raises ``OverflowError``
+    there, so this is one too (and a ``ValueError``, as every ``ValidationError``)."""
+
+
 class LinAlgError(NumeruError, ValueError):
     """A matrix is singular, not positive definite, or otherwise unfit for a factorization.
 

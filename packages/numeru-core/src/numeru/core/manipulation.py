@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from . import dispatch
-from .errors import NumeruError, ShapeError
+from .errors import DTypeError, NumeruError, ShapeError
 from .tensor import Tensor
 
 _op = dispatch.op
@@ -16,7 +17,8 @@ def _shape_error(name: str, exc: ValueError, *inputs: Any) -> Exception:
     if isinstance(exc, NumeruError):
         return exc
     shapes = ", ".join(str(getattr(t, "shape", "?")) for t in inputs)
-    return ShapeError(f"{name}: {exc} (input shapes: {shapes})")
+    text = str(exc).removeprefix(f"{name}: ")  # gufuncs name themselves already
+    return ShapeError(f"{name}: {text} (input shapes: {shapes})")
 
 
 def reshape(x: Tensor, /, shape: tuple[int, ...], *, copy: bool | None = None) -> Tensor:
@@ -89,6 +91,8 @@ def squeeze(x: Tensor, /, axis: Any) -> Tensor:
         if x.shape[a] != 1:
             raise ShapeError(f"squeeze: axis {a}: expected size 1, got size {x.shape[a]} "
                              f"(shape {x.shape})")
+    if len({a % x.ndim for a in axes}) < len(axes):
+        raise ShapeError(f"squeeze: axis: expected distinct axes, got {axis}")
     return dispatch.apply_one(_op("squeeze"), x, {"axis": axis})
 
 
@@ -131,6 +135,12 @@ def repeat(x: Tensor, repeats: Any, /, *, axis: int | None = None,
            out: Tensor | None = None) -> Tensor:
     try:
         return dispatch.apply(_op("repeat"), (x, repeats), {"axis": axis}, out)
+    except TypeError as exc:  # float repeats: NumPy casts only integers ("safe")
+        if isinstance(exc, NumeruError):
+            raise
+        got = getattr(repeats, "dtype", type(repeats).__name__)
+        raise DTypeError(f"repeat: repeats: expected an int or an integer tensor, got {got}"
+                         ) from None
     except ValueError as exc:
         raise _shape_error("repeat", exc, x) from None
 
@@ -144,8 +154,13 @@ def tile(x: Tensor, repetitions: tuple[int, ...], /, *, out: Tensor | None = Non
 
 def take(x: Tensor, indices: Tensor, /, *, axis: int | None = None,
          out: Tensor | None = None) -> Tensor:
+    _check_indices("take", indices)
     try:
         return dispatch.apply(_op("take"), (x, indices), {"axis": axis}, out)
+    except IndexError as exc:
+        raise _index_error("take", exc, x, axis) from None
+    except TypeError as exc:
+        raise _indices_dtype_error("take", indices, exc) from None
     except ValueError as exc:
         raise _shape_error("take", exc, x) from None
 
@@ -153,10 +168,44 @@ def take(x: Tensor, indices: Tensor, /, *, axis: int | None = None,
 def take_along_axis(x: Tensor, indices: Tensor, /, *, axis: int = -1,
                     out: Tensor | None = None) -> Tensor:
     """Pick ``x``'s elements at ``indices`` along ``axis`` (Array API 2024.12)."""
+    _check_indices("take_along_axis", indices)
     try:
         return dispatch.apply(_op("take_along_axis"), (x, indices), {"axis": axis}, out)
+    except IndexError as exc:
+        raise _index_error("take_along_axis", exc, x, axis) from None
+    except TypeError as exc:
+        raise _indices_dtype_error("take_along_axis", indices, exc) from None
     except ValueError as exc:
         raise _shape_error("take_along_axis", exc, x) from None
+
+
+def _check_indices(name: str, indices: Any) -> None:
+    """Indices must be integers (the standard; NumPy refuses floats too, in its own words)."""
+    dtype = getattr(indices, "dtype", None)
+    if isinstance(indices, Tensor) and dtype is not None and dtype.kind not in "iu":
+        raise DTypeError(f"{name}: indices: expected an integer tensor, got {dtype}")
+
+
+def _index_error(name: str, exc: IndexError, x: Any, axis: Any) -> Exception:
+    """NumPy's IndexError for an index past the end, as IndexOutOfRangeError (a ShapeError
+    that is also an IndexError) naming the indices, the axis and the shape."""
+    from .indexing import IndexOutOfRangeError
+
+    if isinstance(exc, NumeruError):
+        return exc
+    if isinstance(exc, ValueError):  # NumPy's AxisError is an IndexError and a ValueError
+        return _shape_error(name, exc, x)
+    where = "the flattened x" if axis is None else f"axis {axis} of x"
+    return IndexOutOfRangeError(f"{name}: indices: expected values in [-n, n), n the size of "
+                                f"{where} (shape {x.shape}), got an index out of range "
+                                f"({exc})")
+
+
+def _indices_dtype_error(name: str, indices: Any, exc: TypeError) -> Exception:
+    if isinstance(exc, NumeruError):
+        return exc
+    got = getattr(indices, "dtype", type(indices).__name__)
+    return DTypeError(f"{name}: indices: expected integers, got {got} ({exc})")
 
 
 def _diff_generic(xp: Any, x: Any, axis: int = -1, n: int = 1, prepend: Any = None,
@@ -164,28 +213,62 @@ def _diff_generic(xp: Any, x: Any, axis: int = -1, n: int = 1, prepend: Any = No
     parts = [p for p in (prepend, x, append) if p is not None]
     if len(parts) > 1:
         x = xp.concat(parts, axis=axis)
+    # NumPy's rule: booleans differ where they are not equal (there is no bool subtraction).
+    step = xp.not_equal if x.dtype == xp.bool else xp.subtract
     for _ in range(n):
         length = x.shape[axis]
         head = [slice(None)] * x.ndim
         tail = [slice(None)] * x.ndim
         head[axis], tail[axis] = slice(1, length), slice(0, length - 1)
-        x = x[tuple(head)] - x[tuple(tail)]
+        x = step(x[tuple(head)], x[tuple(tail)])
     return x
+
+
+def _diff_edge(xp: Any, value: Any, x: Any, axis: int) -> Any:
+    """``prepend``/``append`` as NumPy takes them: a scalar (or 0-d array) is broadcast to
+    ``x``'s shape with one element along ``axis`` (so the op's params always hold arrays)."""
+    if value is None:
+        return None
+    value = xp.asarray(value)
+    if value.ndim == 0:
+        shape = list(x.shape)
+        shape[axis] = 1
+        value = xp.broadcast_to(value, tuple(shape))
+    return value
 
 
 _DIFF = _op("diff", _diff_generic)
 
 
-def diff(x: Tensor, /, *, axis: int = -1, n: int = 1, prepend: Tensor | None = None,
-         append: Tensor | None = None, out: Tensor | None = None) -> Tensor:
-    """The ``n``-th forward difference along ``axis`` (Array API 2024.12)."""
-    if n < 0:
-        from .errors import expected
+def diff(x: Tensor, /, *, axis: int = -1, n: int = 1, prepend: Any = None,
+         append: Any = None, out: Tensor | None = None) -> Tensor:
+    """The ``n``-th forward difference along ``axis`` (Array API 2024.12).
 
+    As NumPy: ``prepend``/``append`` may be scalars (broadcast to one slice along ``axis``),
+    and a bool tensor gives ``x[i + 1] != x[i]``.
+    """
+    from .errors import expected
+
+    if not isinstance(n, int) or n < 0:
         raise expected("n", "a non-negative int", n)
-    return dispatch.apply(_DIFF, (x,),
-                          {"axis": axis, "n": n, "prepend": _data(x, prepend),
-                           "append": _data(x, append)}, out)
+    ndim = x.ndim
+    if ndim == 0:
+        raise ShapeError("diff: x: expected a tensor of at least one dimension, got shape ()")
+    try:
+        axis = operator.index(axis)
+    except TypeError:
+        raise expected("diff: axis", "an int", axis, error=ShapeError) from None
+    if not -ndim <= axis < ndim:
+        raise expected("diff: axis", f"an int in [-{ndim}, {ndim}) for a tensor of shape "
+                       f"{x.shape}", axis, error=ShapeError)
+    xp = x.device.backend.xp
+    edges = [_diff_edge(xp, _data(x, e), x.data, axis) for e in (prepend, append)]
+    try:
+        return dispatch.apply(_DIFF, (x,), {"axis": axis, "n": n, "prepend": edges[0],
+                                            "append": edges[1]}, out)
+    except ValueError as exc:
+        raise _shape_error("diff", exc, x, *(e for e in (prepend, append) if e is not None)
+                           ) from None
 
 
 def _data(x: Tensor, value: Any) -> Any:

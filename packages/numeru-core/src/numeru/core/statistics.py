@@ -31,6 +31,9 @@ def _reduction_error(name: str, x: Any, axis: Any, exc: ValueError) -> Exception
         ndim = len(shape) if shape is not None else "?"
         return expected(f"{name}: axis", f"distinct axes in [-{ndim}, {ndim}) for a tensor of "
                         f"shape {shape}", axis, error=ShapeError)
+    if "argument is required" in text and axis is None:  # cumulative_sum/prod of N-D
+        return expected(f"{name}: axis", f"an int for a tensor of shape {shape} (None only "
+                        f"for one dimension)", axis, error=ShapeError)
     if shape is not None and 0 in shape and ("identity" in text or "empty sequence" in text):
         return ShapeError(f"{name}: x: expected elements along the reduced axes ({name} of "
                           f"nothing is undefined), got shape {shape}")
