@@ -211,3 +211,61 @@ def test_predict_restores_each_submodules_mode():
     out = training.predict(model, np.random.default_rng(0).normal(size=(6, 3)))
     assert out.shape == (6,)
     assert [m.training for m in model.modules()] == before
+
+
+@pytest.mark.parametrize("mean,std,a,b", [(0.0, 1.0, -2.0, 2.0), (1.0, 2.0, -1.0, 2.0),
+                                          (0.0, 0.02, -2.0, 2.0), (0.0, 1.0, 0.5, 3.0)])
+def test_trunc_normal_matches_torch_statistics_and_bounds(mean, std, a, b):
+    dl.manual_seed(0)
+    torch.manual_seed(0)
+    ours = init.trunc_normal_(nm.empty((200, 300), dtype=nm.float64), mean, std, a, b).numpy()
+    theirs = torch.nn.init.trunc_normal_(torch.empty(200, 300, dtype=torch.float64), mean, std,
+                                         a, b).numpy()
+    assert a <= ours.min() and ours.max() <= b
+    standard_error = theirs.std() / np.sqrt(theirs.size)  # two samples: about 4 of theirs
+    assert abs(ours.mean() - theirs.mean()) < 6 * standard_error
+    assert abs(ours.std() - theirs.std()) < 0.02 * theirs.std()
+
+
+@pytest.mark.parametrize("shape,gain", [((5, 5), 1.0), ((4, 7), 2.0), ((9, 3), 0.5),
+                                        ((6, 2, 3, 3), 1.0)])
+def test_orthogonal_is_orthogonal_with_torchs_layout(shape, gain):
+    dl.manual_seed(1)
+    q = init.orthogonal_(nm.empty(shape, dtype=nm.float64), gain=gain).numpy()
+    flat = q.reshape(shape[0], -1)
+    small = min(flat.shape)
+    gram = flat @ flat.T if flat.shape[0] <= flat.shape[1] else flat.T @ flat
+    np.testing.assert_allclose(gram, gain ** 2 * np.eye(small), atol=1e-12)
+    theirs = torch.nn.init.orthogonal_(torch.empty(shape, dtype=torch.float64), gain).numpy()
+    assert abs(q.std() - theirs.std()) < 0.25 * theirs.std()  # both Haar: the same spread
+    with pytest.raises(ValueError, match="tensor: expected a tensor of at least 2"):
+        init.orthogonal_(nm.empty((3,)))
+
+
+def test_eye_and_dirac_match_torch():
+    for shape in [(3, 3), (2, 4), (4, 2)]:
+        np.testing.assert_array_equal(init.eye_(nm.empty(shape)).numpy(),
+                                      torch.nn.init.eye_(torch.empty(shape)).numpy())
+    for shape, groups in [((4, 3, 3, 3), 1), ((6, 2, 3), 2), ((4, 4, 2, 3, 3), 2),
+                          ((2, 5, 4, 4), 1)]:
+        np.testing.assert_array_equal(
+            init.dirac_(nm.empty(shape), groups).numpy(),
+            torch.nn.init.dirac_(torch.empty(shape), groups).numpy())
+    x = np.random.default_rng(0).standard_normal((1, 3, 5, 5))
+    w = init.dirac_(nm.empty((3, 3, 3, 3), dtype=nm.float64))
+    np.testing.assert_allclose(nn.functional.conv2d(nm.asarray(x), w, padding=1).numpy(), x)
+
+
+def test_init_arguments_are_checked_like_torch():
+    for bad in (True, "x"):
+        with pytest.raises(ValueError):
+            torch.nn.init.calculate_gain("leaky_relu", bad)
+        with pytest.raises(ValueError, match="param: expected a number"):
+            init.calculate_gain("leaky_relu", bad)
+    assert init.calculate_gain("leaky_relu", 0) == torch.nn.init.calculate_gain("leaky_relu", 0)
+    with pytest.raises(ValueError, match="std: expected a non-negative number"):
+        init.normal_(nm.empty((2, 2)), std=-1.0)
+    with pytest.raises(ValueError, match="a: expected at most b=1"):
+        init.uniform_(nm.empty((2, 2)), 2.0, 1.0)
+    with pytest.raises(ValueError, match="groups: expected a positive divisor"):
+        init.dirac_(nm.empty((3, 2, 3)), groups=2)

@@ -258,9 +258,56 @@ def test_embedding_max_norm_renormalises_like_torch():
         nm.sum(out * nm.asarray(np.arange(18.0).reshape(2, 3, 3))).backward()
         ref.mul(torch.arange(18.0, dtype=torch.float64).reshape(2, 3, 3)).sum().backward()
         np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy())
-    for option in ({"scale_grad_by_freq": True}, {"sparse": True}):
-        with pytest.raises(ValidationError, match=next(iter(option))):
-            nn.Embedding(3, 2, **option)
+    with pytest.raises(ValidationError, match="sparse"):
+        nn.Embedding(3, 2, sparse=True)
+
+
+@pytest.mark.parametrize("padding_idx", [None, 2])
+def test_embedding_scale_grad_by_freq_matches_torch(padding_idx):
+    w = np.random.default_rng(0).standard_normal((6, 3))
+    idx = np.array([[0, 2, 2], [5, 2, 0]])
+    kwargs = {"padding_idx": padding_idx, "scale_grad_by_freq": True}
+    ours = nn.Embedding(6, 3, _weight=nm.asarray(w.copy()), **kwargs)
+    theirs = tnn.Embedding(6, 3, _weight=torch.tensor(w.copy()), **kwargs)
+    g = np.random.default_rng(1).standard_normal((2, 3, 3))
+    out, ref = ours(idx), theirs(torch.tensor(idx))
+    np.testing.assert_array_equal(out.numpy(), ref.detach().numpy())
+    out.backward(nm.asarray(g))
+    ref.backward(torch.tensor(g))
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-12)
+    assert repr(ours) == repr(theirs)
+
+
+def test_activation_special_points_match_torch():
+    x = np.array([0.0, -0.0, 1.0, -1.0, 1e308, -1e308, np.inf, -np.inf, np.nan])
+    for ours, theirs in [(F.gelu, TF.gelu), (lambda t: F.gelu(t, "tanh"),
+                                             lambda t: TF.gelu(t, approximate="tanh"))]:
+        with np.errstate(all="ignore"):
+            y = ours(nm.asarray(x)).numpy()
+        # x * 0.5 first, as PyTorch: x * (1 + erf) overflowed to inf at 1e308.
+        np.testing.assert_array_equal(y, theirs(torch.tensor(x)).numpy())
+
+
+def test_dropout_of_an_integer_tensor_is_refused_like_torch():
+    from numeru.core.errors import DTypeError
+
+    with pytest.raises(DTypeError, match="input: expected a floating-point tensor"):
+        F.dropout(nm.asarray(np.ones(3, dtype=np.int64)), 0.5)
+    with pytest.raises(RuntimeError):
+        TF.dropout(torch.ones(3, dtype=torch.int64), 0.5)
+
+
+def test_linear_checks_weight_and_bias_shapes():
+    x = nm.ones((2, 3))
+    with pytest.raises(ShapeError, match=r"bias: expected shape \(4,\) or a scalar"):
+        F.linear(x, nm.ones((4, 3)), nm.ones(5))
+    with pytest.raises(ShapeError, match="weight: expected a 1-D or 2-D tensor"):
+        F.linear(x, nm.ones((4, 3, 3)))
+    for w, b in [(np.ones(3), None), (np.ones((4, 3)), np.ones(1)), (np.ones((4, 3)), None)]:
+        ours = F.linear(x, nm.asarray(w), None if b is None else nm.asarray(b))
+        ref = TF.linear(torch.ones(2, 3, dtype=torch.float64), torch.tensor(w),
+                        None if b is None else torch.tensor(b))
+        np.testing.assert_array_equal(ours.numpy(), ref.numpy())
 
 
 def test_embedding_from_pretrained_shares_and_freezes_like_torch():

@@ -63,10 +63,17 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
+_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
 class _ConvNd(Module):
+    """PyTorch's ``_ConvNd``: its attributes (``padding_mode``, ``transposed``), parameter
+    shapes, initialisation and ``extra_repr``."""
+
     def __init__(self, in_channels: int, out_channels: int, kernel: tuple[int, ...],
                  stride: Any, padding: Any, dilation: Any, groups: int, bias: bool,
-                 transposed: bool, output_padding: Any, device: Any, dtype: Any) -> None:
+                 transposed: bool, output_padding: Any, padding_mode: str, device: Any,
+                 dtype: Any) -> None:
         super().__init__()
         _positive(in_channels, "in_channels")
         _positive(out_channels, "out_channels")
@@ -74,11 +81,31 @@ class _ConvNd(Module):
         if in_channels % groups or out_channels % groups:
             raise expected("groups", f"a divisor of in_channels={in_channels} and "
                            f"out_channels={out_channels}", groups)
+        if padding_mode not in _PADDING_MODES:
+            raise expected("padding_mode", "'zeros', 'reflect', 'replicate' or 'circular'",
+                           padding_mode)
+        n = len(kernel)
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size, self.stride, self.padding = kernel, stride, padding
-        self.dilation, self.groups, self.output_padding = dilation, groups, output_padding
+        self.kernel_size = F._conv.ints(kernel, n, "kernel_size", 1)
+        self.stride = F._conv.ints(stride, n, "stride", 1)
+        self.dilation = F._conv.ints(dilation, n, "dilation", 1)
+        self.padding: Any
+        sides: list[tuple[int, int]]
+        if isinstance(padding, str):
+            F._conv.string_padding(padding, self.kernel_size, self.stride, self.dilation)
+            self.padding = padding  # kept as the string, as PyTorch keeps it
+            sides = (F._conv.same_padding_sides(self.kernel_size, self.dilation)
+                     if padding == "same" else [(0, 0)] * n)
+        else:
+            self.padding = F._conv.ints(padding, n, "padding", 0)
+            sides = [(p, p) for p in self.padding]
+        # F.pad's order (last axis first), used when padding_mode is not 'zeros'.
+        self._reversed_padding_repeated_twice = tuple(v for pair in reversed(sides)
+                                                      for v in pair)
+        self.groups, self.output_padding = groups, output_padding
+        self.transposed, self.padding_mode = transposed, padding_mode
         shape = ((in_channels, out_channels // groups) if transposed
-                 else (out_channels, in_channels // groups)) + kernel
+                 else (out_channels, in_channels // groups)) + self.kernel_size
         self.weight = _param(shape, dtype, device)
         if bias:
             self.bias = _param((out_channels,), dtype, device)
@@ -93,13 +120,23 @@ class _ConvNd(Module):
             bound = 1 / math.sqrt(fan_in) if fan_in else 0.0
             init.uniform_(self.bias, -bound, bound)
 
+    def _conv_forward(self, x: Any, conv: Any) -> Tensor:
+        """``conv(x, weight, bias, stride, padding, dilation, groups)``, padding first with
+        ``F.pad`` when ``padding_mode`` is not 'zeros' (PyTorch's order)."""
+        if self.padding_mode != "zeros":
+            x = F.pad(x, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+            return conv(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+        return conv(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                    self.groups)
+
     def extra_repr(self) -> str:
-        """PyTorch's: only the arguments that differ from their defaults after the stride."""
+        """PyTorch's: only the arguments that differ from their defaults after the stride
+        (a string padding unquoted, as its ``str.format`` writes it)."""
         n = len(self.kernel_size)
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
              f"stride={self.stride}")
         if self.padding != (0,) * n:
-            s += f", padding={self.padding!r}"
+            s += f", padding={self.padding}"
         if self.dilation != (1,) * n:
             s += f", dilation={self.dilation}"
         if self.output_padding != (0,) * n:
@@ -108,71 +145,65 @@ class _ConvNd(Module):
             s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
         return s
-
-
-def _tuple(value: Any, n: int, name: str) -> tuple[int, ...]:
-    if isinstance(value, int):
-        return (value,) * n
-    if isinstance(value, (tuple, list)) and len(value) == n:
-        return tuple(int(v) for v in value)
-    raise expected(name, f"an int or a tuple of {n} ints", value)
-
-
-def _padding(padding: Any, kernel: tuple[int, ...], stride: Any, dilation: Any) -> Any:
-    """An int or tuple as a tuple; 'same' and 'valid' are kept as strings (as PyTorch keeps
-    them) after the same checks the functional form makes."""
-    n = len(kernel)
-    if isinstance(padding, str):
-        F._layers.string_padding(padding, kernel, _tuple(stride, n, "stride"),
-                         _tuple(dilation, n, "dilation"))
-        return padding
-    return _tuple(padding, n, "padding")
 
 
 class Conv1d(_ConvNd):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 device: Any = None, dtype: Any = None) -> None:
-        kernel = _tuple(kernel_size, 1, "kernel_size")
-        super().__init__(in_channels, out_channels, kernel, _tuple(stride, 1, "stride"),
-                         _padding(padding, kernel, stride, dilation),
-                         _tuple(dilation, 1, "dilation"), groups, bias, False, (0,),
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
+        super().__init__(in_channels, out_channels, F._conv.ints(kernel_size, 1, "kernel_size",
+                                                                 1),
+                         stride, padding, dilation, groups, bias, False, (0,), padding_mode,
                          device, dtype)
 
     def forward(self, x: Any) -> Tensor:
-        padding = self.padding if isinstance(self.padding, str) else self.padding[0]
-        return F.conv1d(x, self.weight, self.bias, self.stride[0], padding, self.dilation[0],
-                        self.groups)
+        return self._conv_forward(x, F.conv1d)
 
 
 class Conv2d(_ConvNd):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 device: Any = None, dtype: Any = None) -> None:
-        kernel = _tuple(kernel_size, 2, "kernel_size")
-        super().__init__(in_channels, out_channels, kernel, _tuple(stride, 2, "stride"),
-                         _padding(padding, kernel, stride, dilation),
-                         _tuple(dilation, 2, "dilation"), groups, bias, False, (0, 0), device,
-                         dtype)
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
+        super().__init__(in_channels, out_channels, F._conv.ints(kernel_size, 2, "kernel_size",
+                                                                 1),
+                         stride, padding, dilation, groups, bias, False, (0, 0), padding_mode,
+                         device, dtype)
 
     def forward(self, x: Any) -> Tensor:
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
-                        self.groups)
+        return self._conv_forward(x, F.conv2d)
 
 
 class ConvTranspose2d(_ConvNd):
+    """PyTorch's ``ConvTranspose2d``; ``forward(x, output_size=None)`` picks the output
+    padding that gives ``output_size`` (PyTorch's), and only ``padding_mode='zeros'``."""
+
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
-                 dilation: Any = 1, device: Any = None, dtype: Any = None) -> None:
-        super().__init__(in_channels, out_channels, _tuple(kernel_size, 2, "kernel_size"),
-                         _tuple(stride, 2, "stride"), _tuple(padding, 2, "padding"),
-                         _tuple(dilation, 2, "dilation"), groups, bias, True,
-                         _tuple(output_padding, 2, "output_padding"), device, dtype)
+                 dilation: Any = 1, padding_mode: str = "zeros", device: Any = None,
+                 dtype: Any = None) -> None:
+        if padding_mode != "zeros":
+            raise expected("padding_mode", "'zeros' (the only mode of ConvTranspose2d)",
+                           padding_mode)
+        if isinstance(padding, str):
+            raise expected("padding", "an int or a tuple of 2 ints", padding)
+        super().__init__(in_channels, out_channels, F._conv.ints(kernel_size, 2, "kernel_size",
+                                                                 1),
+                         stride, padding, dilation, groups, bias, True,
+                         F._conv.ints(output_padding, 2, "output_padding", 0), padding_mode,
+                         device, dtype)
 
-    def forward(self, x: Any) -> Tensor:
+    def forward(self, x: Any, output_size: Any = None) -> Tensor:
+        output_padding = self.output_padding
+        if output_size is not None:
+            x = F._common.tensor(x)
+            output_padding = F._conv.transposed_output_padding(
+                tuple(x.shape[-2:]), output_size, self.kernel_size, self.stride, self.padding,
+                self.dilation)
         return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
-                                  self.output_padding, self.groups, self.dilation)
+                                  output_padding, self.groups, self.dilation)
 
 
 def _affine_parameters(module: Module, affine: bool, bias: bool, shape: tuple[int, ...],
@@ -293,7 +324,7 @@ class GroupNorm(Module):
 class Embedding(Module):
     """A lookup table, ``torch.nn.Embedding``'s arguments: ``padding_idx`` (its row starts at
     zero and gets no gradient), ``max_norm`` / ``norm_type`` (looked-up rows renormalised in
-    place), ``_weight`` / ``_freeze`` and ``from_pretrained``. ``scale_grad_by_freq`` and
+    place), ``scale_grad_by_freq``, ``_weight`` / ``_freeze`` and ``from_pretrained``.
     ``sparse`` gradients are refused."""
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
@@ -353,6 +384,8 @@ class Embedding(Module):
             s += f", max_norm={self.max_norm}"
         if self.norm_type != 2:
             s += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq:
+            s += f", scale_grad_by_freq={self.scale_grad_by_freq}"
         return s
 
 

@@ -67,7 +67,8 @@ def _columns(x: Any, kh: int, kw: int, stride: tuple[int, int], padding: tuple[i
     wo = out_size(x.shape[3], kw, stride[1], padding[1], dilation[1])
     cols = _im2col(np.ascontiguousarray(x), kh, kw, stride[0], stride[1], padding[0],
                    padding[1], dilation[0], dilation[1], ho, wo)
-    return cols.reshape(groups, -1, cols.shape[1])
+    # Explicit sizes: a -1 cannot be inferred when the batch (and so the array) is empty.
+    return cols.reshape(groups, cols.shape[0] // groups, cols.shape[1])
 
 
 def conv2d(x: Any, w: Any, stride: tuple[int, int], padding: tuple[int, int],

@@ -109,11 +109,35 @@ def _conv2d(node: Any, g: Tensor) -> tuple[Any, Any]:
     return gx, gw
 
 
+def _pad_end(t: Tensor, extra: tuple[int, int]) -> Tensor:
+    """``t`` (N, C, H, W) with ``extra`` zero rows and columns appended (differentiably)."""
+    for axis, n in ((2, extra[0]), (3, extra[1])):
+        if n:
+            shape = list(t.shape)
+            shape[axis] = n
+            t = nm.concat([t, nm.zeros(tuple(shape), dtype=t.dtype, device=t.device)],
+                          axis=axis)
+    return t
+
+
 def _conv2d_input_grad(node: Any, g: Tensor) -> tuple[Any, Any]:
     g0, w = node.args
     p = _geometry(node.params)
-    d_g0 = conv.conv2d(g, w, **p) if need(node, 0) else None
-    d_w = conv.conv2d_weight_grad(g, g0, w.shape, **p) if need(node, 1) else None
+    # A transposed convolution's output may be longer than ``g0``'s size needs: with
+    # output_padding >= stride (allowed below the dilation) the convolution of ``g`` has more
+    # rows than ``g0``. Those windows reach no entry of ``g0``: the extra outputs are dropped,
+    # and ``g0`` gets zeros there for the weight gradient.
+    full = tuple(conv.out_size(g.shape[2 + a], w.shape[2 + a], p["stride"][a],
+                               p["padding"][a], p["dilation"][a]) for a in (0, 1))
+    extra = (full[0] - g0.shape[2], full[1] - g0.shape[3])
+    d_g0 = d_w = None
+    if need(node, 0):
+        d_g0 = conv.conv2d(g, w, **p)
+        if any(extra):
+            d_g0 = d_g0[:, :, :g0.shape[2], :g0.shape[3]]
+    if need(node, 1):
+        d_w = conv.conv2d_weight_grad(g, _pad_end(g0, extra) if any(extra) else g0,
+                                      w.shape, **p)
     return d_g0, d_w
 
 

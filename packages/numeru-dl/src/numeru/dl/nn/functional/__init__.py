@@ -12,13 +12,11 @@ from ._activations import (
     softplus,
     tanh,
 )
+from ._conv import conv1d, conv2d, conv_transpose2d, pad
 from ._layers import (
     adaptive_avg_pool2d,
     avg_pool2d,
     batch_norm,
-    conv1d,
-    conv2d,
-    conv_transpose2d,
     dropout,
     embedding,
     flatten,
@@ -44,5 +42,5 @@ __all__ = [
     "binary_cross_entropy_with_logits", "conv1d", "conv2d", "conv_transpose2d", "cross_entropy",
     "dropout", "elu", "embedding", "flatten", "gelu", "group_norm", "kl_div", "l1_loss",
     "layer_norm", "leaky_relu", "linear", "log_softmax", "max_pool2d", "mse_loss", "nll_loss",
-    "relu", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softplus", "tanh", "unflatten",
+    "pad", "relu", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softplus", "tanh", "unflatten",
 ]

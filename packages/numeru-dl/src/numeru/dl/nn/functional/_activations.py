@@ -50,10 +50,11 @@ def elu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 def gelu(input: Any, approximate: str = "none") -> Tensor:
     x = tensor(input)
     if approximate == "none":
-        return x * (1.0 + _act.erf(x * _SQRT_HALF)) * 0.5
+        # Halve x first, as PyTorch: x * (1 + erf) would overflow for x near the max float.
+        return x * 0.5 * (1.0 + _act.erf(x * _SQRT_HALF))
     if approximate == "tanh":
         inner = (x + x * x * x * 0.044715) * _SQRT_2_OVER_PI
-        return x * (1.0 + nm.tanh(inner)) * 0.5
+        return x * 0.5 * (1.0 + nm.tanh(inner))
     raise expected("approximate", "'none' or 'tanh'", approximate)
 
 

@@ -1,5 +1,5 @@
-"""Functional forms of the layers: linear, convolutions, pooling, dropout, normalisation,
-embedding. Modules in ``numeru.dl.nn`` hold parameters and call these."""
+"""Functional forms of the layers: linear, pooling, dropout, normalisation, embedding
+(convolutions are in ``_conv``). Modules in ``numeru.dl.nn`` hold parameters and call these."""
 
 from __future__ import annotations
 
@@ -9,12 +9,11 @@ from typing import Any
 import numpy as np
 
 import numeru.core as nm
-from numeru.core.errors import ShapeError, expected
+from numeru.core.errors import DTypeError, ShapeError, expected
 from numeru.core.tensor import Tensor
 
 from ... import _rng
 from ...autograd._mode import no_grad
-from ...ops import conv as _conv
 from ...ops import pool as _pool
 from ...ops.linear import linear as _linear
 from ._common import check_ndim, detached, pair, tensor
@@ -24,104 +23,19 @@ Pair = tuple[int, int]
 
 def linear(input: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     x = tensor(input)
+    weight = tensor(weight, "weight")
+    if weight.ndim not in (1, 2):
+        raise expected("weight", "a 1-D or 2-D tensor (out_features, in_features)",
+                       weight.shape, error=ShapeError)
     if x.shape[-1:] != weight.shape[-1:]:
         raise ShapeError(f"linear: input: expected last dimension {weight.shape[-1]}, got shape "
                          f"{x.shape}")
+    if bias is not None:
+        bias = tensor(bias, "bias")
+        out = weight.shape[0] if weight.ndim == 2 else 1
+        if bias.ndim > 1 or (bias.ndim == 1 and bias.shape[0] not in (1, out)):
+            raise expected("bias", f"shape ({out},) or a scalar", bias.shape, error=ShapeError)
     return _linear(x, weight, bias)
-
-
-def _add_channel_bias(y: Tensor, bias: Tensor | None) -> Tensor:
-    if bias is None:
-        return y
-    return y + nm.reshape(bias, (1, -1) + (1,) * (y.ndim - 2))
-
-
-def _check_groups(x: Tensor, weight: Tensor, groups: int, transposed: bool) -> None:
-    c = x.shape[1]
-    expected_c = weight.shape[0] if transposed else weight.shape[1] * groups
-    if c != expected_c or (not transposed and weight.shape[0] % groups):
-        raise ShapeError(f"conv: input: expected {expected_c} channels for weight of shape "
-                         f"{weight.shape} and groups={groups}, got input of shape {x.shape}")
-
-
-def string_padding(padding: str, kernel: tuple[int, ...], stride: tuple[int, ...],
-                   dilation: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """``padding="same"`` or ``"valid"`` as (symmetric padding, leading outputs to drop).
-
-    "same" pads ``d (k - 1)`` in total, the odd one on the right/bottom as PyTorch does: the
-    convolution pads ``ceil`` of half on both sides and the first output row/column, which
-    belongs to the extra left padding, is cropped.
-    """
-    if padding == "valid":
-        return (0,) * len(kernel), (0,) * len(kernel)
-    if padding != "same":
-        raise expected("padding", "an int, a tuple of ints, 'same' or 'valid'", padding)
-    if any(s != 1 for s in stride):
-        raise expected("padding", "an int or a tuple with stride > 1 ('same' needs stride 1)",
-                       padding)
-    totals = [d * (k - 1) for k, d in zip(kernel, dilation, strict=True)]
-    return tuple((t + 1) // 2 for t in totals), tuple(t % 2 for t in totals)
-
-
-def conv2d(input: Any, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
-           padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
-    x = tensor(input)
-    check_ndim(x, (3, 4), "input", "(N, C, H, W) or (C, H, W)")
-    unbatched = x.ndim == 3
-    if unbatched:
-        x = nm.expand_dims(x, axis=0)
-    _check_groups(x, weight, groups, False)
-    s, d = pair(stride, "stride"), pair(dilation, "dilation")
-    crop: tuple[int, ...] = (0, 0)
-    if isinstance(padding, str):
-        pads, crop = string_padding(padding, tuple(weight.shape[2:]), s, d)
-        p = (pads[0], pads[1])
-    else:
-        p = pair(padding, "padding")
-    y = _conv.conv2d(x, weight, s, p, d, int(groups))
-    if any(crop):
-        y = y[:, :, crop[0]:, crop[1]:]
-    y = _add_channel_bias(y, bias)
-    return y[0] if unbatched else y
-
-
-def conv1d(input: Any, weight: Tensor, bias: Tensor | None = None, stride: int = 1,
-           padding: Any = 0, dilation: int = 1, groups: int = 1) -> Tensor:
-    """A 1-D convolution as a 2-D one over a height of 1 (``padding`` may be 'same'/'valid')."""
-    x = tensor(input)
-    check_ndim(x, (2, 3), "input", "(N, C, L) or (C, L)")
-    unbatched = x.ndim == 2
-    if unbatched:
-        x = nm.expand_dims(x, axis=0)
-    x4 = nm.expand_dims(x, axis=2)
-    w4 = nm.expand_dims(weight, axis=2)
-    pad = padding if isinstance(padding, str) else (0, int(padding))
-    y = conv2d(x4, w4, None, (1, int(stride)), pad, (1, int(dilation)), groups)
-    y = _add_channel_bias(nm.squeeze(y, axis=2), bias)
-    return y[0] if unbatched else y
-
-
-def conv_transpose2d(input: Any, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
-                     padding: Any = 0, output_padding: Any = 0, groups: int = 1,
-                     dilation: Any = 1) -> Tensor:
-    """The adjoint of ``conv2d``; weight shape (C_in, C_out/groups, kh, kw) as in PyTorch."""
-    x = tensor(input)
-    check_ndim(x, (3, 4), "input", "(N, C, H, W) or (C, H, W)")
-    if x.ndim == 3:
-        y = conv_transpose2d(nm.expand_dims(x, axis=0), weight, bias, stride, padding,
-                             output_padding, groups, dilation)
-        return y[0]
-    _check_groups(x, weight, groups, True)
-    s, p, d = pair(stride, "stride"), pair(padding, "padding"), pair(dilation, "dilation")
-    op = pair(output_padding, "output_padding")
-    if op[0] >= max(s[0], d[0]) or op[1] >= max(s[1], d[1]):
-        raise expected("output_padding", "smaller than stride or dilation", output_padding)
-    kh, kw = weight.shape[2], weight.shape[3]
-    h = (x.shape[2] - 1) * s[0] - 2 * p[0] + d[0] * (kh - 1) + op[0] + 1
-    w = (x.shape[3] - 1) * s[1] - 2 * p[1] + d[1] * (kw - 1) + op[1] + 1
-    shape = (x.shape[0], weight.shape[1] * groups, h, w)
-    y = _conv.conv2d_input_grad(x, weight, shape, s, p, d, int(groups))
-    return _add_channel_bias(y, bias)
 
 
 def _pool_geometry(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
@@ -221,6 +135,8 @@ def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = F
     x = tensor(input)
     if not 0.0 <= p <= 1.0:
         raise expected("p", "a probability in [0, 1]", p)
+    if x.dtype.kind not in "fc":  # PyTorch refuses too: 1 / (1 - p) has no integer value
+        raise expected("input", "a floating-point tensor", x.dtype, error=DTypeError)
     if inplace is not False:
         raise expected("inplace", "False (numeru's dropout returns a new tensor)", inplace)
     if not training or p == 0.0:
@@ -327,8 +243,8 @@ def check_embedding_options(max_norm: Any, norm_type: Any, scale_grad_by_freq: A
         raise expected("max_norm", "a non-negative number or None", max_norm)
     if isinstance(norm_type, bool) or not isinstance(norm_type, (int, float)) or norm_type <= 0:
         raise expected("norm_type", "a positive number", norm_type)
-    if scale_grad_by_freq is not False:
-        raise expected("scale_grad_by_freq", "False (not supported)", scale_grad_by_freq)
+    if not isinstance(scale_grad_by_freq, bool):
+        raise expected("scale_grad_by_freq", "a bool", scale_grad_by_freq)
     if sparse is not False:
         raise expected("sparse", "False (numeru has no sparse gradients)", sparse)
 
@@ -350,7 +266,9 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
               max_norm: float | None = None, norm_type: float = 2.0,
               scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """Rows of ``weight`` at integer ``input``; rows at ``padding_idx`` get no gradient;
-    ``max_norm`` renormalises the looked-up rows of ``weight`` in place first (PyTorch)."""
+    ``max_norm`` renormalises the looked-up rows of ``weight`` in place first;
+    ``scale_grad_by_freq`` divides each row's gradient by its index's count in ``input``
+    (PyTorch)."""
     idx = tensor(input, "input")
     if idx.dtype.kind not in "iu":
         raise expected("input", "an integer tensor of indices", idx.dtype)
@@ -361,6 +279,13 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
     if max_norm is not None and idx.size:
         _embedding_renorm(weight, idx, float(max_norm), norm_type)
     out = weight[idx]
+    if scale_grad_by_freq and out.requires_grad:
+        # PyTorch's: each looked-up row's gradient divided by how often its index occurs in
+        # this input (a hook on the gathered rows, so the forward values are untouched).
+        found = nm.unique_all(nm.reshape(idx, (-1,)))
+        counts = nm.astype(found.counts[nm.reshape(found.inverse_indices, (-1,))], out.dtype)
+        scale = nm.reshape(1.0 / counts, tuple(idx.shape) + (1,))
+        out.register_hook(lambda g: g * scale)  # type: ignore[attr-defined]
     if padding_idx is not None and weight.requires_grad:
         pad = padding_idx % weight.shape[0]
         keep = nm.expand_dims(idx != pad, axis=idx.ndim)
