@@ -6,8 +6,8 @@ test suite runs 1,000 cases through ``test_core_nmr_fuzz.py``.
 Every case starts from a valid file and applies one mutation:
 
 - raw byte mutations (flip bits, overwrite bytes, insert, delete, truncate, extend). The header
-  and every tensor carry a CRC-32, so a load that succeeds must return exactly the original
-  object (only padding bytes are unchecked, and they carry no meaning), except for loads with
+  and every tensor carry a CRC-32 and padding must be zero, so a load that succeeds must
+  return exactly the original object, except for loads with
   ``mmap=True`` and checksums off (the default there), where changed data bytes load as they
   are;
 - header-aware mutations: the JSON header is parsed, one value somewhere in it is replaced

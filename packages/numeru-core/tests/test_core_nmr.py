@@ -296,6 +296,37 @@ def test_corrupt_files_raise_format_error(damage, tmp_path):
         nm.load(path)
 
 
+def test_a_flipped_bit_anywhere_is_found_when_verifying(tmp_path):
+    # header, tensor data and the zero padding between buffers: with checksums verified no
+    # single-bit change loads (padding used to be skipped, so a corrupt file passed)
+    path, damaged = tmp_path / "obj.nmr", tmp_path / "damaged.nmr"
+    nm.save({"a": np.arange(5, dtype=np.int16), "b": np.array(True)}, path)
+    raw = path.read_bytes()
+    for position in range(len(raw)):
+        flipped = bytearray(raw)
+        flipped[position] ^= 0x04
+        damaged.write_bytes(bytes(flipped))
+        with pytest.raises(FormatError):
+            nm.load(damaged)
+
+
+def test_non_zero_padding_is_named_and_shown_by_inspect(tmp_path):
+    path = tmp_path / "obj.nmr"
+    nm.save([np.ones(3, np.int8), np.ones(2, np.int8)], path)
+    with open(path, "rb") as file:
+        start = read_header(file).data_start
+    raw = bytearray(path.read_bytes())
+    raw[start + 10] = 7  # between the two buffers
+    path.write_bytes(bytes(raw))
+    with pytest.raises(FormatError, match="padding bytes before tensor '\\[1\\]'"):
+        nm.load(path)
+    with pytest.raises(FormatError, match="padding"):
+        nm.load(path, mmap=True, verify=True)
+    assert nm.load(path, mmap=True)[1].tolist() == [1, 1]  # unverified: data itself is intact
+    code, text = _inspect(path)
+    assert code == 1 and text.count("MISMATCH") == 2  # the row after the padding, the summary
+
+
 def test_verify_option_and_mmap_default(tmp_path):
     path = tmp_path / "obj.nmr"
     nm.save({"w": np.arange(100.0)}, path)
@@ -368,9 +399,17 @@ def test_unknown_model_names_the_distribution(tmp_path, ridge_plugin, monkeypatc
     path = tmp_path / "model.nmr"
     nm.save(model, path)
     plugins.unregister("nmr-test-models")
-    with pytest.raises(PluginError, match="unknown model 'nmr_test_tiny_ridge'.*"
-                       "pip install nmr-test-models"):
+    with pytest.raises(PluginError, match="unknown model 'nmr_test_tiny_ridge' .*saved by "
+                       "nmr-test-models") as error:
         nm.load(path)
+    # what the file claims is reported, never turned into a command: a forged file could
+    # name any package (a typo-squat); a name that is no distribution name is not shown
+    assert "pip install" not in str(error.value)
+    _rewrite_header(path, lambda h: h["object"]["$object"].update(
+        distribution="evil\x1b[2K\rnumeru-core") and None)
+    with pytest.raises(PluginError) as error:
+        nm.load(path)
+    assert "evil" not in str(error.value) and "pip install" not in str(error.value)
     # a name numeru's catalog knows: the catalog's distribution wins over the file's
     monkeypatch.setitem(catalog.KNOWN["models"], "nmr_test_missing", "numeru-test-extras")
     _rewrite_header(path, lambda h: h["object"]["$object"].update(name="nmr_test_missing"))
@@ -401,6 +440,45 @@ def test_failed_save_keeps_the_old_file(tmp_path):
     with pytest.raises(ValidationError):
         nm.save({"v": np.arange(4), "bad": {1}}, path)
     assert path.read_bytes() == before and os.listdir(tmp_path) == ["obj.nmr"]
+
+
+@pytest.mark.parametrize("bad", ["directory", "trailing_slash", "", None, 3])
+def test_save_refuses_a_directory_or_a_non_path_before_writing(bad, tmp_path):
+    (tmp_path / "sub").mkdir()
+    target = {"directory": tmp_path / "sub",
+              "trailing_slash": f"{tmp_path / 'new'}{os.sep}"}.get(bad, bad)
+    with pytest.raises(ValidationError, match="^path: expected"):
+        nm.save({"v": np.arange(4)}, target)
+    assert os.listdir(tmp_path) == ["sub"] and os.listdir(tmp_path / "sub") == []
+
+
+def test_save_refuses_to_replace_a_read_only_file(tmp_path, monkeypatch):
+    # np.save raises PermissionError there; os.replace alone would swap the file silently
+    path = tmp_path / "kept.nmr"
+    nm.save([1], path)
+    os.chmod(path, 0o444)
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if os.fspath(p) == str(path)
+                        else real_access(p, mode, **kw))  # as root every file is writable
+    with pytest.raises(ValidationError, match="path: expected a file this user may write"):
+        nm.save([2], path)
+    monkeypatch.undo()
+    os.chmod(path, 0o644)
+    assert nm.load(path) == [1]
+
+
+def test_mmap_arrays_stay_valid_after_the_file_is_replaced(tmp_path):
+    path = tmp_path / "w.nmr"
+    nm.save({"w": np.arange(1000.0)}, path)
+    mapped = nm.load(path, mmap=True)
+    nm.save({"w": np.zeros(1000)}, path)  # a new inode: the old mapping keeps the old bytes
+    np.testing.assert_array_equal(mapped["w"], np.arange(1000.0))
+    assert nm.load(path)["w"].sum() == 0
+
+
+def test_save_into_a_missing_directory_names_the_path(tmp_path):
+    with pytest.raises(ValidationError, match="path: expected a writable location.*missing"):
+        nm.save([1], tmp_path / "missing" / "x.nmr")
 
 
 def test_killed_save_keeps_the_old_file(tmp_path):
@@ -486,6 +564,60 @@ def test_inspect_header_option_prints_the_json(tmp_path, capsys):
     assert _run_inspect(path, "--header") == 0
     header = json.loads(capsys.readouterr().out)
     assert header["tensors"][0]["name"] == "a" and header["format"] == "numeru.nmr"
+
+
+@pytest.mark.parametrize("node", [
+    {"$object": {"kind": 5, "name": "x"}}, {"$object": {"kind": None}}, {"$tuple": 5},
+    {"$dict": 5}, {"$object": []}, {"$strings": 3}, {"$scalar": [1, 2]},
+    {"$object": {"kind": "models", "class": {"a": 1}, "state": {"params": {"p": {"$x": 1}}}}},
+])
+def test_inspect_describes_malformed_object_trees_without_crashing(node, tmp_path):
+    # inspect parses only the header: a tree that load would refuse must still be shown
+    path = tmp_path / "odd.nmr"
+    _file_with_object(path, node)
+    code, text = _inspect(path)
+    assert code == 0 and text.startswith("file: ") and "object: " in text
+
+
+def test_inspect_escapes_control_characters_read_from_the_file(tmp_path):
+    # a crafted file must not be able to rewrite the terminal (erase the MISMATCH line, ...)
+    path = tmp_path / "crafted.nmr"
+    nm.save({"w\x1b[1A": np.arange(3)}, path, metadata={"note\r": "a\x1b[2K\nchecksums: all ok"})
+    _rewrite_header(path, lambda h: h["producers"].update({"evil\x1b]0;x\x07": "1\u202e"}))
+    code, text = _inspect(path)
+    assert code == 0
+    assert not any(c in text for c in "\x1b\r\x07\u202e")
+    assert "a\\x1b[2K\\nchecksums: all ok" in text and "w\\x1b[1A" in text
+
+
+def test_inspect_a_directory_says_so(tmp_path, capsys):
+    assert _run_inspect(tmp_path) == 1
+    assert "not a file" in capsys.readouterr().err
+
+
+def test_cli_exit_codes_and_errors_without_traceback(tmp_path, capsys, monkeypatch):
+    from numeru.core import cli
+    from numeru.core.nmr import _inspect as inspect_module
+
+    path = tmp_path / "x.nmr"
+    nm.save([1], path)
+    assert cli.main(["inspect", str(path)]) == 0
+    assert cli.main([]) == 2  # no command: the usage, status 2
+    with pytest.raises(SystemExit) as exited:  # argparse's usage errors: status 2
+        cli.main(["inspect"])
+    assert exited.value.code == 2
+    path.write_bytes(b"garbage")
+    assert cli.main(["inspect", str(path)]) == 1  # a NumeruError: one line, status 1
+    err = capsys.readouterr().err
+    assert "numeru inspect: error: not a .nmr file" in err and "Traceback" not in err
+
+    def unreadable(name):
+        raise PermissionError(13, "Permission denied", name)
+
+    monkeypatch.setattr(inspect_module, "verify_file", unreadable)
+    nm.save([1], path)
+    assert cli.main(["inspect", str(path)]) == 1  # an OSError: one line too, status 1
+    assert "numeru inspect: error: [Errno 13] Permission denied" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("threads", [1, 2])

@@ -2,6 +2,11 @@
 
 Built-in commands (``plugins``, ``info``, ``demo``) and any a plugin adds through the
 ``register_commands`` hook are the same kind of object: a ``Command``.
+
+Exit status: 0 on success; 1 for an error (a ``NumeruError`` or an ``OSError``, printed as one
+``numeru COMMAND: error: ...`` line on stderr, no traceback) or a failed check (``inspect`` on a
+checksum mismatch, ``plugins --strict`` on a load failure); 2 for a usage error (argparse's, or
+no command given).
 """
 
 from __future__ import annotations
@@ -139,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return int(args._run(args) or 0)
-    except NumeruError as exc:
+    except (NumeruError, OSError) as exc:  # a user's error or the system's: no traceback
         print(f"numeru {args.command}: error: {exc}", file=sys.stderr)
         return 1
 

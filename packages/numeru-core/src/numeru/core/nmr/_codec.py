@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -346,15 +347,7 @@ class Decoder:
         kind, name = body["kind"], body["name"]
         reg = registry(kind)
         if name not in reg:
-            distribution = body.get("distribution")
-            from .. import catalog
-
-            known = catalog.provider(kind, name) or distribution
-            hint = f": pip install {known}" if isinstance(known, str) else ""
-            version = body.get("version")
-            saved = f" (saved by {distribution} {version})" if isinstance(distribution, str) \
-                and isinstance(version, str) else ""
-            raise PluginError(f"unknown {reg.noun} {_clip(name)}{saved}{hint}")
+            raise PluginError(_unknown_message(reg.noun, kind, name, body))
         cls = reg.get(name)
         if not hasattr(cls, "_nmr_from_state"):
             raise PluginError(f"{reg.noun} {name!r} ({reg.provider(name)}) does not implement "
@@ -370,6 +363,32 @@ class Decoder:
         if isinstance(getattr(obj, FIT_DEVICE, None), str):
             setattr(obj, FIT_DEVICE, self.device_name)
         return obj
+
+
+# What a distribution name and a version look like (PEP 508 names, PEP 440-ish versions).
+_DISTRIBUTION = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98}[A-Za-z0-9])?")
+_VERSION = re.compile(r"[A-Za-z0-9.+!_-]{1,64}")
+
+
+def _unknown_message(noun: str, kind: str, name: str, body: dict[str, Any]) -> str:
+    """The error for a registry name nothing installed provides.
+
+    Only numeru's own catalog gives a ``pip install`` command: the distribution recorded in the
+    file is reported as what the file claims, never turned into a command to run (a forged
+    file could name any package), and shown only when it looks like a distribution name.
+    """
+    from .. import catalog
+
+    message = f"unknown {noun} {_clip(name)}"
+    distribution, version = body.get("distribution"), body.get("version")
+    if isinstance(distribution, str) and _DISTRIBUTION.fullmatch(distribution):
+        shown = distribution + (f" {version}" if isinstance(version, str)
+                                and _VERSION.fullmatch(version) else "")
+        message += f" (the file says it was saved by {shown})"
+    known = catalog.provider(kind, name)
+    if known is not None:
+        return f"{message}: pip install {known}"
+    return f"{message}: no installed plugin registers it"
 
 
 TAGS = {"$ndarray", "$tensor", "$strings", "$tuple", "$dict", "$float", "$complex", "$bytes",

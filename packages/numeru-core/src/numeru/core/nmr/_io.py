@@ -25,7 +25,7 @@ from .._version import __version__
 from ..backends.cpu import aligned_empty
 from ..errors import FormatError, ValidationError, expected
 from ..parallel import get_num_threads
-from ._checksum import BlockCrc, blocks
+from ._checksum import BLOCK, BlockCrc, blocks
 from ._codec import Decoder, Encoder
 from ._layout import (
     ALIGNMENT,
@@ -74,9 +74,7 @@ def save(obj: Any, path: str | os.PathLike[str], *, metadata: dict[str, str] | N
     replace stays atomic for other processes (they see the old file or the new one, never a
     partial one), but a power loss right after may lose the new data (scratch files only).
     """
-    target = os.fspath(path)
-    if not isinstance(target, str):
-        raise expected("path", "a str or os.PathLike path", path)
+    target = check_target(path)  # before any work: a bad path fails fast
     encoder = Encoder()
     root = encoder.encode(obj)
     meta = _metadata(metadata)
@@ -120,9 +118,7 @@ def atomic_file(path: str | os.PathLike[str], *, durable: bool = True) -> Iterat
     replaces. ``durable=False`` skips the two fsyncs (still atomic for other processes).
     Used by ``save`` and by ``numeru.core.onnx.export``.
     """
-    target = os.fspath(path)
-    if not isinstance(target, str):
-        raise expected("path", "a str or os.PathLike path", path)
+    target = check_target(path)
     directory = os.path.dirname(os.path.abspath(target))
     temporary = os.path.join(directory,
                              f".{os.path.basename(target)}.{uuid.uuid4().hex[:12]}.tmp")
@@ -144,6 +140,29 @@ def atomic_file(path: str | os.PathLike[str], *, durable: bool = True) -> Iterat
         raise
     if durable:
         _fsync_directory(directory)
+
+
+def check_target(path: Any) -> str:
+    """``path`` as a str naming a file to write; ``ValidationError`` for anything else.
+
+    Checked before writing, so that a directory (which ``os.replace`` refuses only after the
+    whole file is written), an empty path or an existing read-only file (which ``os.replace``
+    would replace) is refused up front, with the argument named.
+    """
+    try:
+        target: Any = os.fspath(path)
+    except TypeError:  # an int, None, ...: not a path at all
+        target = None
+    if not isinstance(target, str) or not target:
+        raise expected("path", "a non-empty str or os.PathLike file path", path)
+    if target.endswith(("/", os.sep)) or os.path.isdir(target):
+        raise expected("path", "a file path, not a directory", target)
+    if os.path.exists(target) and not os.access(target, os.W_OK):
+        # os.replace would swap a read-only file without a word; np.save and safetensors
+        # refuse (they open it for writing), and so does this: read-only protects a file
+        raise expected("path", "a file this user may write (it exists and is read-only; "
+                       "make it writable to replace it)", target)
+    return target
 
 
 def _header(root: Any, table: list[TensorEntry], data_size: int,
@@ -210,9 +229,47 @@ def read_header(file: BinaryIO) -> Header:
     return parse_header(version, crc, body, size)
 
 
+def _gaps(header: Header) -> Iterator[tuple[int, int, int | None]]:
+    """(start, end, index of the next tensor or None) of each run of padding bytes in the data
+    section: between buffers, and after the last one up to ``data_size``."""
+    end = 0
+    for index, entry in enumerate(header.tensors):
+        if entry.offset > end:
+            yield end, entry.offset, index
+        end = entry.offset + entry.nbytes
+    if header.data_size > end:
+        yield end, header.data_size, None
+
+
+def _padding_is_zero(file: BinaryIO, header: Header, start: int, end: int) -> bool:
+    file.seek(header.data_start + start)
+    while start < end:
+        piece = file.read(min(BLOCK, end - start))
+        if not piece or piece.count(0) != len(piece):
+            return False
+        start += len(piece)
+    return True
+
+
+def _padding_error(header: Header, start: int, end: int, following: int | None) -> FormatError:
+    where = "at the end" if following is None else \
+        f"before tensor {header.tensors[following].name!r}"
+    return FormatError(f"padding bytes {where} (data section bytes {start}..{end}): expected "
+                       "zeros, got other bytes: the file is corrupt")
+
+
+def _check_padding(file: BinaryIO, header: Header) -> None:
+    """Padding is written as zeros: with checksums verified, a flipped byte there is found too."""
+    for start, end, following in _gaps(header):
+        if not _padding_is_zero(file, header, start, end):
+            raise _padding_error(header, start, end, following)
+
+
 def _read_buffers(file: io.FileIO, header: Header, verify: bool) -> list[np.ndarray]:
     """Each tensor in its own 64-byte aligned buffer, checksums computed while reading."""
     threads = _crc_threads() if verify else 0
+    if verify:
+        _check_padding(file, header)
     with BlockCrc(header.data_size, threads) as crc:
         arrays, checks = [], []
         for entry in header.tensors:
@@ -236,6 +293,8 @@ def _read_buffers(file: io.FileIO, header: Header, verify: bool) -> list[np.ndar
 
 def _map_buffers(file: io.FileIO, header: Header, verify: bool) -> list[np.ndarray]:
     """Arrays over a copy-on-write memory map: no copy; writes stay private to the process."""
+    if verify:
+        _check_padding(file, header)
     if not header.tensors or header.data_size == 0:
         return [np.empty(e.shape, e.dtype) for e in header.tensors]
     mapped = _mmap.mmap(file.fileno(), 0, access=_mmap.ACCESS_COPY)
@@ -293,11 +352,19 @@ def load(path: str | os.PathLike[str], *, mmap: bool = False, device: Any = None
 
 
 def verify_file(path: str | os.PathLike[str]) -> tuple[Header, list[bool]]:
-    """The header and, per tensor, whether its bytes match the recorded CRC-32."""
+    """The header and, per tensor, whether its bytes match the recorded CRC-32 and the
+    padding before it (after it, for the last tensor) is zero. A file without tensors whose
+    data section holds non-zero bytes raises ``FormatError``."""
     with open(os.fspath(path), "rb", buffering=0) as file:
         header = read_header(file)
+        padding_ok = [True] * len(header.tensors)
+        for start, end, following in _gaps(header):
+            if not _padding_is_zero(file, header, start, end):
+                if not header.tensors:
+                    raise _padding_error(header, start, end, following)
+                padding_ok[-1 if following is None else following] = False
         results = []
-        for entry in header.tensors:
+        for entry, padding in zip(header.tensors, padding_ok, strict=True):
             file.seek(header.data_start + entry.offset)
             value, left = 0, entry.nbytes
             while left:
@@ -306,5 +373,5 @@ def verify_file(path: str | os.PathLike[str]) -> tuple[Header, list[bool]]:
                     break
                 value = zlib.crc32(piece, value)
                 left -= len(piece)
-            results.append(left == 0 and value == entry.crc32)
+            results.append(padding and left == 0 and value == entry.crc32)
     return header, results

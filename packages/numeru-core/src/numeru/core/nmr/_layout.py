@@ -91,8 +91,9 @@ def pack_header(header: dict[str, Any], length: int | None = None) -> bytes:
         padded = length - PREFIX.size
     body += b" " * (padded - len(body))
     if len(body) > MAX_HEADER_BYTES:
-        raise ValidationError(f"obj: expected at most {MAX_HEADER_BYTES} bytes of header JSON, got "
-                          f"{len(body)} (store large values as arrays, not in parameters)")
+        raise ValidationError(f"obj and metadata: expected at most {MAX_HEADER_BYTES} bytes of "
+                              f"header JSON, got {len(body)} (store large values as arrays, "
+                              "not in parameters or metadata)")
     return PREFIX.pack(MAGIC, FORMAT_VERSION, zlib.crc32(body), len(body)) + body
 
 
