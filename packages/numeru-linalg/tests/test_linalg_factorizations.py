@@ -218,3 +218,32 @@ def test_lu_solve_refuses_pivots_out_of_range(device, bad):
     ok = la.lu_solve((lu, nm.asarray(np.array([1, 1], np.int32), device=device)),
                      nm.asarray(np.array([1.0, 3.0]), device=device))
     np.testing.assert_allclose(ok.numpy(), [1.5, 0.5])  # rows 0 and 1 swapped, then / 2
+
+
+# -- second review: SciPy's permute_l / p_indices ----------------------------------------------
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("shape", [(4, 4), (5, 3), (3, 5), (2, 4, 3), (40, 3, 3), (2, 0, 3)])
+@pytest.mark.parametrize("dtype", [np.float32, np.complex128])
+def test_lu_permute_l_and_p_indices_match_scipy(device, shape, dtype):
+    # lu took neither option (SciPy >= 1.11 has both): a TypeError for SciPy users.
+    a = _random(np.random.default_rng(7), shape, dtype)
+    t = nm.asarray(a, device=device)
+    both = {"permute_l": True, "p_indices": True}
+    for kwargs in ({"permute_l": True}, {"p_indices": True}, both):
+        got = la.lu(t, **kwargs)
+        ref = sla.lu(a, **kwargs)
+        assert len(got) == len(ref), kwargs
+        for g, r in zip(got, ref, strict=True):
+            assert g.shape == r.shape and g.dtype == r.dtype, kwargs
+            np.testing.assert_allclose(g.to("cpu").numpy(), r, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_lu_permute_l_keeps_a_nan_in_its_row(device):
+    # P @ L would spread the NaN (0 * nan) over its column; SciPy permutes the rows.
+    a = np.array([[1.0, 2.0], [3.0, np.nan]])
+    pl, _ = la.lu(nm.asarray(a, device=device), permute_l=True, check_finite=False)
+    ref = sla.lu(a, permute_l=True, check_finite=False)[0]
+    np.testing.assert_array_equal(pl.to("cpu").numpy(), ref)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import scipy.linalg as sla
@@ -272,3 +274,37 @@ def test_wrong_vector_rhs_is_reported_with_the_shape_given(func):
     message = r"^b: expected shape \(3,\) .*got shape \(4,\)$"
     with pytest.raises(nm.errors.ShapeError, match=message):
         calls[func]()
+
+
+# -- second review -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("a_shape,b_shape", [((5, 0), (5,)), ((5, 0), (5, 2)), ((0, 3), (0, 2))],
+)
+def test_lstsq_of_empty_matrices_matches_numpy_on_every_backend(device, a_shape, b_shape):
+    # The generic path took the maximum of no singular values (ValueError).
+    a = np.ones(a_shape)
+    b = np.arange(1.0, 1 + math.prod(b_shape)).reshape(b_shape)
+    got = la.lstsq(nm.asarray(a, device=device), nm.asarray(b, device=device))
+    ref = np.linalg.lstsq(a, b)
+    for g, want in zip(got, ref, strict=True):
+        assert g.shape == np.shape(want)
+        np.testing.assert_array_equal(g.numpy(), want)
+    # and in a stack: every matrix has full rank 0 = N < M, so residuals are |b|^2
+    ones = nm.asarray(np.ones((2, *a_shape)), device=device)
+    stack = la.lstsq(ones, nm.asarray(b, device=device))
+    assert stack.solution.shape == (2, *ref[0].shape) and stack.rank.shape == (2,)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("rcond", [-1, 0.0, 1.5, np.float32(-1)])
+def test_lstsq_out_of_range_rcond_uses_lapacks_epsilon(device, rcond):
+    # LAPACK (NumPy's lstsq) cuts at dlamch('E') * max(S) = eps / 2 * max(S); the generic path
+    # used eps and dropped a singular value that NumPy keeps.
+    a = np.diag([1.0, 1.5e-16])
+    b = np.array([1.0, 1.5e-16])
+    got = la.lstsq(nm.asarray(a, device=device), nm.asarray(b, device=device), rcond=rcond)
+    ref = np.linalg.lstsq(a, b, rcond=float(rcond))
+    assert int(got.rank) == ref[2] == 2
+    np.testing.assert_allclose(got.solution.numpy(), ref[0], rtol=1e-12)

@@ -183,3 +183,62 @@ def test_norm_over_two_axes_on_every_backend(device, keepdims, axis):
         ref = np.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
         assert got.shape == ref.shape
         np.testing.assert_allclose(got.numpy(), ref, rtol=1e-12)
+
+
+# -- second review -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("batch", [(), (3,)])
+def test_svd_compute_uv_and_hermitian_match_numpy(device, dtype, batch):
+    # svd took neither of NumPy's compute_uv / hermitian (a TypeError for NumPy users).
+    rng = np.random.default_rng(11)
+    x = _random(rng, (*batch, 4, 4), dtype)
+    h = (x + np.conj(np.swapaxes(x, -1, -2))).astype(dtype)
+    r = _random(rng, (*batch, 5, 3), dtype)
+    t, th = nm.asarray(r, device=device), nm.asarray(h, device=device)
+    s = la.svd(t, compute_uv=False)
+    assert s.shape == (*batch, 3) and s.dtype == np.linalg.svd(r, compute_uv=False).dtype
+    np.testing.assert_allclose(s.numpy(), np.linalg.svd(r, compute_uv=False), rtol=_tol(dtype))
+    got = la.svd(th, hermitian=True)
+    ref = np.linalg.svd(h, hermitian=True)
+    for g, want in zip(got, ref, strict=True):  # the same signs: they go into Vh, as in NumPy
+        assert g.shape == want.shape and g.dtype == want.dtype
+        np.testing.assert_allclose(g.numpy(), want, rtol=_tol(dtype), atol=_tol(dtype))
+    np.testing.assert_allclose(la.svd(th, hermitian=True, compute_uv=False).numpy(),
+                               np.linalg.svd(h, hermitian=True, compute_uv=False),
+                               rtol=_tol(dtype), atol=_tol(dtype))
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_svd_of_nan_without_check_finite_raises_numeru_linalg_error(device):
+    # NumPy's own LinAlgError ("SVD did not converge") leaked out of the kernels.
+    a = nm.asarray(np.array([[1.0, np.nan], [0.0, 1.0]]), device=device)
+    b = nm.asarray(np.ones(2), device=device)
+    for call in (lambda: la.svd(a, check_finite=False), lambda: la.svdvals(a, check_finite=False),
+                 lambda: la.pinv(a, check_finite=False),
+                 lambda: la.lstsq(a, b, check_finite=False)):
+        with pytest.raises(nm.errors.LinAlgError, match="did not converge"):
+            call()
+
+
+def test_rtol_accepts_numpy_scalars_and_arrays_like_numpy():
+    # np.float32(0.5) and NumPy arrays were refused ("a non-negative float, a Tensor or None").
+    a = np.stack([np.diag([1.0, 0.2]), np.eye(2)])
+    for rtol in (np.float32(0.5), np.array([0.5, 0.1])):
+        np.testing.assert_array_equal(la.matrix_rank(nm.asarray(a), rtol=rtol).numpy(),
+                                      np.linalg.matrix_rank(a, rtol=rtol))
+        np.testing.assert_allclose(la.pinv(nm.asarray(a), rtol=rtol).numpy(),
+                                   np.linalg.pinv(a, rtol=rtol))
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_uplo_is_case_insensitive_like_numpy(device):
+    a = np.array([[2.0, 9.0], [1.0, 3.0]])
+    t = nm.asarray(a, device=device)
+    for uplo in ("l", "u"):
+        np.testing.assert_allclose(la.eigvalsh(t, uplo=uplo).numpy(),
+                                   np.linalg.eigvalsh(a, UPLO=uplo))
+        np.testing.assert_allclose(la.eigh(t, uplo=uplo).eigenvalues.numpy(),
+                                   np.linalg.eigh(a, UPLO=uplo).eigenvalues)

@@ -354,7 +354,10 @@ def gemm(
         and a.ndim == 2
         and b.ndim == 2
         and a.dtype == b.dtype == c.dtype
-        and a.size and b.size and c.size  # BLAS refuses a leading dimension of 0
+        # BLAS refuses a leading dimension of 0
+        and a.size > 0
+        and b.size > 0
+        and c.size > 0
     ):
         # Row-major C is column-major C^T: C^T = alpha*op(B)^T op(A)^T + beta*C^T, which BLAS
         # computes in place in the Fortran view c.T without copying any operand.

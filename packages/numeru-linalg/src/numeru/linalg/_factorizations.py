@@ -12,16 +12,49 @@ from numeru.core.manipulation import reshape
 from numeru.core.tensor import Tensor
 
 from . import _checks, _ops
+from ._generic import _device_kw, gather_rows
 
 
-def lu(a: Any, /, *, check_finite: bool = True) -> _ops.LUResult:
+def lu(
+    a: Any,
+    /,
+    *,
+    permute_l: bool = False,
+    p_indices: bool = False,
+    check_finite: bool = True,
+) -> Any:
     """``(P, L, U)`` with ``A = P @ L @ U`` for ``a`` of shape ``(..., M, N)`` (SciPy's ``lu``).
 
     ``L`` is ``(..., M, K)`` unit lower trapezoidal, ``U`` is ``(..., K, N)`` upper trapezoidal,
     ``K = min(M, N)``; ``P`` is ``(..., M, M)`` in the real dtype of A's precision.
+    ``p_indices=True`` gives ``P`` as int32 row indices ``(..., M)`` instead (``A = L[P] @ U``);
+    ``permute_l=True`` gives the pair ``(P @ L, U)`` (it takes precedence, as in SciPy).
     """
     a = _checks.matrix(a, "a", finite=check_finite)
-    return _ops.LUResult(*_ops.run(_ops.LU, (a,)))
+    p, low, up = _ops.run(_ops.LU, (a,))
+    if not (permute_l or p_indices):
+        return _ops.LUResult(p, low, up)
+    rows = _row_indices(p)
+    if permute_l:
+        return (_rows_of(low, rows), up)
+    return _ops.LUResult(rows, low, up)
+
+
+def _row_indices(p: Tensor) -> Tensor:
+    """The permutation matrices ``P`` as int32 indices: ``P[..., i, rows[..., i]] == 1``."""
+    xp = p.device.backend.xp
+    if p.shape[-1] == 0:
+        rows = xp.zeros(p.shape[:-1], dtype=xp.int32, **_device_kw(p.data))
+    else:
+        rows = xp.astype(xp.argmax(p.data, axis=-1), xp.int32)
+    return _ops.wrap(rows, p)
+
+
+def _rows_of(low: Tensor, rows: Tensor) -> Tensor:
+    """``low[..., rows, :]`` per matrix of the stack: ``P @ L`` without multiplying by P (a
+    product would spread a NaN of L, passed with ``check_finite=False``, over whole columns)."""
+    xp = low.device.backend.xp
+    return _ops.wrap(gather_rows(xp, low.data, rows.data), low)
 
 
 def lu_factor(a: Any, /, *, check_finite: bool = True) -> _ops.LUFactorResult:

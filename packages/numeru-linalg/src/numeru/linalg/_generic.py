@@ -76,6 +76,20 @@ def _device_kw(a: Any) -> dict[str, Any]:
     return {} if device is None or isinstance(a, np.ndarray) else {"device": device}
 
 
+def gather_rows(xp: Any, x: Any, rows: Any) -> Any:
+    """``x[..., rows[..., i], :]`` for every matrix of a stack (``x`` (..., M, K), integer
+    ``rows`` (..., M)), through ``xp.take`` on the flattened stack: the 2023.12 namespaces
+    have no ``take_along_axis``."""
+    m, k = x.shape[-2:]
+    count = math.prod(x.shape[:-2])
+    if count * m * k == 0:
+        return x
+    flat = xp.reshape(x, (count * m, k))
+    offsets = xp.arange(0, count * m, m, dtype=xp.int64, **_device_kw(x))
+    index = xp.astype(xp.reshape(rows, (count, m)), xp.int64) + xp.expand_dims(offsets, axis=-1)
+    return xp.reshape(xp.take(flat, xp.reshape(index, (count * m,)), axis=0), x.shape)
+
+
 def _piv_array(xp: Any, piv: list[int], like: Any) -> Any:
     return xp.asarray(piv, dtype=xp.int32, **_device_kw(like))
 
@@ -356,11 +370,14 @@ def lstsq(xp: Any, a: Any, b: Any, rcond: float | None = None) -> tuple[Any, Any
     eps = float(np.finfo(np.float32 if s.dtype == xp.float32 else np.float64).eps)
     if rcond is None:
         cutoff_ratio = eps * max(m, n)
-    elif rcond <= 0 or rcond >= 1:  # LAPACK's dlalsd (NumPy's lstsq) then uses eps itself
-        cutoff_ratio = eps
+    elif rcond <= 0 or rcond >= 1:
+        # LAPACK's dlalsd (NumPy's lstsq) then uses its machine epsilon, dlamch('E'): the unit
+        # roundoff, half of NumPy's finfo eps.
+        cutoff_ratio = eps / 2
     else:
         cutoff_ratio = rcond
-    cutoff = cutoff_ratio * xp.max(s, axis=-1, keepdims=True)
+    # An (M, 0) or (0, N) matrix has no singular values (and rank 0): no maximum to take.
+    cutoff = cutoff_ratio * xp.max(s, axis=-1, keepdims=True) if s.shape[-1] else s
     keep = s > cutoff
     s_inv = xp.where(keep, 1 / xp.where(keep, s, xp.ones_like(s)), xp.zeros_like(s))
     uhb = xp.matmul(_blocked._conj_t(xp, u), b)

@@ -9,9 +9,13 @@ order of the public function, parameters as keywords, backend arrays (or tuples 
 from __future__ import annotations
 
 from collections import namedtuple
+from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from numeru.core import dispatch
+from numeru.core.errors import LinAlgError, NumeruError
 from numeru.core.tensor import Tensor
 
 from . import _generic as g
@@ -50,7 +54,20 @@ def run(
     out: Tensor | None = None,
 ) -> Any:
     """Dispatch ``op`` on Tensors; ``out=`` (one tensor results only) is checked and filled."""
-    return dispatch.apply(op, args, params or {}, out)
+    return _numeru_errors(op, dispatch.apply, op, args, params or {}, out)
+
+
+def _numeru_errors(op: dispatch.Op, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)``, with a backend's own ``LinAlgError`` (NumPy's, which CuPy and
+    array_api_strict raise too: an SVD or eigensolver that did not converge on NaN input passed
+    with ``check_finite=False``) raised as numeru's ``LinAlgError``."""
+    try:
+        return fn(*args, **kwargs)
+    except np.linalg.LinAlgError as exc:
+        if isinstance(exc, NumeruError):
+            raise
+        func = op.name.removeprefix("linalg.")
+        raise LinAlgError(f"{func}: {exc} (reported by the backend's LAPACK)") from exc
 
 
 def deliver(result: Tensor, out: Tensor | None, name: str) -> Tensor:
@@ -66,7 +83,7 @@ def deliver(result: Tensor, out: Tensor | None, name: str) -> Tensor:
 def raw(op: dispatch.Op, t: Tensor, *arrays: Any, **params: Any) -> Any:
     """Run ``op``'s kernel for ``t``'s backend on backend arrays (for composite functions)."""
     fn, _ = op.resolve(t.device.backend)
-    return fn(*arrays, **params)
+    return _numeru_errors(op, fn, *arrays, **params)
 
 
 def wrap(data: Any, like: Tensor) -> Tensor:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 from numeru.core import errors
@@ -77,7 +78,7 @@ def lstsq(
 
     ``(solution, residuals, rank, singular_values)``: singular values below
     ``rcond * max(S)`` count as zero (``rcond=None`` uses ``eps * max(M, N)``, and, as LAPACK,
-    ``rcond <= 0`` or ``rcond >= 1`` uses ``eps``); ``residuals``
+    ``rcond <= 0`` or ``rcond >= 1`` uses LAPACK's unit roundoff, ``eps / 2``); ``residuals``
     are the squared 2-norms of the columns of ``b - a @ x`` when every matrix has full rank
     and M > N, else empty. Stacks are accepted (rank and residuals gain the stack shape).
     """
@@ -97,10 +98,11 @@ def lstsq(
             error=ShapeError,
         )
     _batches("lstsq", a, b)
-    if rcond is not None and not isinstance(rcond, (int, float)):
+    if rcond is not None and (isinstance(rcond, bool) or not isinstance(rcond, numbers.Real)):
         raise errors.expected("rcond", "a float or None", rcond)
     a, b = _checks.common_dtype(a, b)
-    x, residuals, rank, s = _ops.run(_ops.LSTSQ, (a, b), {"rcond": rcond})
+    params = {"rcond": None if rcond is None else float(rcond)}
+    x, residuals, rank, s = _ops.run(_ops.LSTSQ, (a, b), params)
     if vector:
         x = reshape(x, x.shape[:-1])  # residuals keep their trailing 1, as NumPy's do
     return _ops.LstsqResult(x, residuals, rank, s)

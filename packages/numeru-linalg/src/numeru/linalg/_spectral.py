@@ -3,6 +3,7 @@ cond."""
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -12,12 +13,18 @@ from numeru.core.errors import LinAlgError
 from numeru.core.tensor import Tensor
 
 from . import _checks, _ops
+from ._generic import gather_rows
+
+
+def _uplo(uplo: Any) -> str:
+    """``uplo`` as "L" or "U"; lower case is accepted, as NumPy's ``UPLO`` is."""
+    return str(_checks.choice("uplo", uplo.upper() if isinstance(uplo, str) else uplo, ("L", "U")))
 
 
 def eigh(a: Any, /, *, uplo: str = "L", check_finite: bool = True) -> _ops.EighResult:
     """``(eigenvalues, eigenvectors)`` of Hermitian matrices, eigenvalues ascending; only the
     ``uplo`` triangle ("L" or "U") is read, as in NumPy."""
-    _checks.choice("uplo", uplo, ("L", "U"))
+    uplo = _uplo(uplo)
     a = _checks.matrix(a, "a", square=True, finite=check_finite)
     return _ops.EighResult(*_ops.run(_ops.EIGH, (a,), {"uplo": uplo}))
 
@@ -25,15 +32,54 @@ def eigh(a: Any, /, *, uplo: str = "L", check_finite: bool = True) -> _ops.EighR
 def eigvalsh(
     a: Any, /, *, uplo: str = "L", check_finite: bool = True, out: Tensor | None = None
 ) -> Tensor:
-    _checks.choice("uplo", uplo, ("L", "U"))
+    uplo = _uplo(uplo)
     a = _checks.matrix(a, "a", square=True, finite=check_finite)
     return _ops.run(_ops.EIGVALSH, (a,), {"uplo": uplo}, out)
 
 
-def svd(a: Any, /, *, full_matrices: bool = True, check_finite: bool = True) -> _ops.SVDResult:
-    """``(U, S, Vh)`` with ``a = U @ diag(S) @ Vh``, ``S`` descending."""
+def svd(
+    a: Any,
+    /,
+    *,
+    full_matrices: bool = True,
+    compute_uv: bool = True,
+    hermitian: bool = False,
+    check_finite: bool = True,
+) -> Any:
+    """``(U, S, Vh)`` with ``a = U @ diag(S) @ Vh``, ``S`` descending (NumPy's ``svd``).
+
+    ``compute_uv=False`` returns ``S`` alone (``svdvals``). ``hermitian=True`` reads the lower
+    triangle of square Hermitian matrices and goes through ``eigh``, as NumPy does: ``S`` is
+    ``|w|`` sorted descending, ``U`` the eigenvectors in that order, and the signs of ``w``
+    go into ``Vh``.
+    """
     a = _checks.matrix(a, "a", finite=check_finite)
+    if hermitian:
+        _square_for_hermitian(a)
+        xp = a.device.backend.xp
+        if not compute_uv:
+            w = _ops.raw(_ops.EIGVALSH, a, a.data, uplo="L")
+            return _ops.wrap(xp.flip(xp.sort(xp.abs(w), axis=-1), axis=-1), a)
+        w, v = _ops.raw(_ops.EIGH, a, a.data, uplo="L")
+        order = xp.flip(xp.argsort(xp.abs(w), axis=-1, stable=True), axis=-1)
+        w = xp.reshape(gather_rows(xp, xp.expand_dims(w, axis=-1), order), w.shape)
+        u = xp.matrix_transpose(gather_rows(xp, xp.matrix_transpose(v), order))
+        native = a.device.backend.native_dtype(a.dtype)
+        vh = _conj_t(xp, u * xp.expand_dims(xp.astype(xp.sign(w), native), axis=-2), a.dtype)
+        return _ops.SVDResult(_ops.wrap(u, a), _ops.wrap(xp.abs(w), a), _ops.wrap(vh, a))
+    if not compute_uv:
+        return _ops.run(_ops.SVDVALS, (a,))
     return _ops.SVDResult(*_ops.run(_ops.SVD, (a,), {"full_matrices": bool(full_matrices)}))
+
+
+def _square_for_hermitian(a: Tensor) -> None:
+    if a.shape[-1] != a.shape[-2]:
+        raise errors.expected(
+            "a",
+            "square matrices when hermitian=True",
+            _checks.said(f"shape {a.shape}"),
+            error=errors.ShapeError,
+        )
 
 
 def svdvals(a: Any, /, *, check_finite: bool = True, out: Tensor | None = None) -> Tensor:
@@ -49,11 +95,27 @@ def _eps(dtype: np.dtype) -> float:
 def _rtol(rtol: Any, a: Tensor) -> Any:
     if rtol is None:
         return _eps(a.dtype) * max(a.shape[-2:])
-    if isinstance(rtol, Tensor):
-        return rtol.data[..., None]
-    if not isinstance(rtol, (int, float)) or rtol < 0:
+    if isinstance(rtol, numbers.Real) and not isinstance(rtol, bool):  # NumPy scalars too
+        if rtol < 0:
+            raise errors.expected("rtol", "a non-negative float, a Tensor or None", rtol)
+        return float(rtol)
+    if not isinstance(rtol, Tensor) and not isinstance(rtol, np.ndarray):
         raise errors.expected("rtol", "a non-negative float, a Tensor or None", rtol)
-    return float(rtol)
+    # One cut-off per matrix, broadcast against the stack shape (NumPy's rtol[..., None]).
+    t = _checks.tensor(rtol, "rtol")
+    if t.device != a.device:
+        raise errors.expected(
+            "rtol",
+            f"a tensor on {a.device} (a's device)",
+            _checks.said(f"one on {t.device}"),
+            error=errors.DeviceError,
+        )
+    if t.dtype.kind not in "biuf":
+        raise errors.expected(
+            "rtol", "a real tensor", _checks.said(f"dtype {t.dtype}"), error=errors.DTypeError
+        )
+    xp = a.device.backend.xp
+    return xp.expand_dims(t.data, axis=-1)
 
 
 def pinv(
@@ -73,13 +135,7 @@ def pinv(
     cutoff_ratio = _rtol(rtol, a)
     native = a.device.backend.native_dtype(a.dtype)
     if hermitian:
-        if a.shape[-1] != a.shape[-2]:
-            raise errors.expected(
-                "a",
-                "square matrices when hermitian=True",
-                _checks.said(f"shape {a.shape}"),
-                error=errors.ShapeError,
-            )
+        _square_for_hermitian(a)
         w, v = _ops.raw(_ops.EIGH, a, a.data, uplo="L")
         s = xp.abs(w)
         # A = V diag(w) V^H is an SVD with U = V sign(w), S = |w|, Vh = V^H.
@@ -114,6 +170,7 @@ def matrix_rank(
     a = _checks.matrix(a, "a", finite=check_finite)
     xp = a.device.backend.xp
     if hermitian:
+        _square_for_hermitian(a)
         s = xp.abs(_ops.raw(_ops.EIGVALSH, a, a.data, uplo="L"))
     else:
         s = _ops.raw(_ops.SVDVALS, a, a.data)
