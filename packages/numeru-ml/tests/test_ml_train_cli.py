@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 
@@ -34,6 +35,30 @@ def test_train_csv_with_header_writes_model_and_metrics(tmp_path) -> None:
     metrics = json.loads((tmp_path / "m.json").read_text())
     assert metrics["train_r2"] == pytest.approx(ref.score(X, y), rel=1e-10)
     assert metrics["n_train"] == 442
+
+
+def test_train_replaces_the_metrics_file_atomically(tmp_path, monkeypatch) -> None:
+    from numeru.ml.train import _cli
+
+    X, y = load_diabetes(return_X_y=True)
+    np.save(tmp_path / "d.npy", np.c_[X, y])
+    config = _write(tmp_path, '[model]\nname = "ridge"\n[data]\npath = "d.npy"\n'
+                              'test_size = 0\n[output]\nmetrics = "m.json"\n')
+    (tmp_path / "m.json").write_text('{"from": "an earlier run"}')
+    real = _cli.atomic_file
+
+    @contextlib.contextmanager
+    def disk_fills_up(path, **kwargs):  # the new metrics are written, then the disk is full
+        with real(path, **kwargs) as file:
+            yield file
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(_cli, "atomic_file", disk_fills_up)
+    with pytest.raises(OSError, match="No space left"):
+        _cli.train_from_config(config)
+    assert json.loads((tmp_path / "m.json").read_text()) == {"from": "an earlier run"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.npy", "m.json", "model.nmr",
+                                                          "train.toml"]
 
 
 def test_train_npy_and_nmr_classifier(tmp_path) -> None:

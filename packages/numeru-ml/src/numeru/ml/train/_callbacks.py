@@ -13,6 +13,7 @@ import os
 from typing import Any
 
 from numeru.core.errors import expected
+from numeru.core.nmr import atomic_file
 
 
 class Callback:
@@ -190,8 +191,10 @@ class MetricLogger(Callback):
 
     def on_train_begin(self, trainer: Any) -> None:
         if self._rewrite and self.path is not None:
-            with open(self.path, "w", encoding="utf-8") as file:
-                file.writelines(json.dumps(record) + "\n" for record in self.records)
+            # Replaced atomically: a crash during the rewrite keeps the interrupted run's log.
+            with atomic_file(self.path) as file:
+                file.write("".join(json.dumps(record) + "\n"
+                                   for record in self.records).encode("utf-8"))
         self._rewrite = False
 
     def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, float]) -> None:

@@ -35,6 +35,7 @@ import numpy as np
 
 from numeru.core.cli import Command
 from numeru.core.errors import FormatError, ValidationError, expected
+from numeru.core.nmr import atomic_file
 
 
 def _resolve(base: str, path: str) -> str:
@@ -145,10 +146,8 @@ def train_from_config(config_path: str) -> dict[str, Any]:
     model_path = _resolve(base, output.get("model", "model.nmr"))
     nm.save(model, model_path, metadata={"config": os.path.basename(config_path)})
     metrics_path = _resolve(base, output.get("metrics", "metrics.json"))
-    temporary = metrics_path + ".tmp"
-    with open(temporary, "w", encoding="utf-8") as file:
-        json.dump(metrics, file, indent=2)
-    os.replace(temporary, metrics_path)
+    with atomic_file(metrics_path) as file:  # all or nothing, as the model file
+        file.write(json.dumps(metrics, indent=2).encode("utf-8"))
     return {**metrics, "model_path": model_path, "metrics_path": metrics_path}
 
 
