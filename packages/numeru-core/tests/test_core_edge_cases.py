@@ -169,3 +169,29 @@ def test_reductions_without_identity_refuse_empty_inputs_naming_x(fn):
     # along a non-empty axis an empty tensor is fine, as in NumPy
     assert getattr(nm, fn)(nm.zeros((0, 3)), axis=1).shape == getattr(np, fn)(
         np.zeros((0, 3)), axis=1).shape == (0,)
+
+
+_WRITES = {
+    "setitem": lambda x, a: x.__setitem__(0, 5.0),
+    "mask setitem": lambda x, a: x.__setitem__(x > 0, 1.0),
+    "fill_": lambda x, a: x.fill_(2.0),
+    "add_": lambda x, a: x.add_(1.0),
+    "iadd": lambda x, a: x.__iadd__(x),
+    "out=": lambda x, a: nm.add(x, 1.0, out=x),
+    "exp_": lambda x, a: x.exp_(),
+    "exp out=": lambda x, a: nm.exp(nm.ones(a.shape), out=x),
+    "clamp_": lambda x, a: x.clamp_(0.0, 1.0),
+}
+
+
+@pytest.mark.parametrize("size", [1, 3])
+@pytest.mark.parametrize("write", list(_WRITES))
+def test_writes_into_a_read_only_buffer_are_validation_errors(write, size):
+    source = np.ones(size)
+    source.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):  # NumPy refuses the same write
+        np.add(source, 1.0, out=source)
+    shared = nm.asarray(source, copy=False)
+    with pytest.raises(ValidationError, match="expected a writable tensor, got a read-only"):
+        _WRITES[write](shared, source)
+    np.testing.assert_array_equal(source, np.ones(size))  # nothing was written

@@ -28,7 +28,7 @@ import numpy as np
 
 from . import plugins as _plugins
 from .devices import Device, get_default_device
-from .errors import DeviceError, DTypeError, ShapeError
+from .errors import DeviceError, DTypeError, ShapeError, ValidationError
 
 _SCALARS = (bool, int, float, complex)
 _ndarray = np.ndarray
@@ -218,6 +218,15 @@ _SCALAR_TYPES = frozenset(_SCALARS)
 _PYTHON_VALUES = frozenset((bool, int, float, complex, str))
 
 
+def _check_writable(out: Tensor, name: str, argument: str) -> None:
+    """A read-only buffer (a view of a read-only NumPy array, an ``mmap`` load) refuses writes:
+    say so in numeru's terms rather than NumPy's "output array is read-only"."""
+    flags = getattr(out.data, "flags", None)
+    if flags is not None and not flags.writeable:
+        raise ValidationError(f"{name}: {argument}: expected a writable tensor, got a read-only "
+                              f"one of shape {out.shape} (copy it first: x = x.copy())")
+
+
 def check_out(out: Any, shape: tuple[int, ...], dtype: Any, device: Device, name: str,
               *, casting: str | None = None) -> None:
     """Raise unless ``out`` is a Tensor of ``shape`` and ``dtype`` on ``device``.
@@ -243,11 +252,13 @@ def check_out(out: Any, shape: tuple[int, ...], dtype: Any, device: Device, name
         if got != dtype and not np.can_cast(dtype, got, casting=casting):  # type: ignore[arg-type]
             raise DTypeError(f"{name} (in place): expected a result that casts to the tensor's "
                              f"dtype {got} ({casting}), got a result of dtype {dtype}")
+        _check_writable(out, f"{name} (in place)", "x")
         return
     if out_shape != shape:
         raise ShapeError(f"{name}: out: expected shape {shape}, got {out_shape}")
     if got != dtype:
         raise DTypeError(f"{name}: out: expected dtype {dtype}, got {got}")
+    _check_writable(out, name, "out")
 
 
 _check_out = check_out  # the name other modules used before

@@ -109,10 +109,14 @@ def unary(o: Op, x: Any, out: Any = None, **params: Any) -> Any:
         # ``is``, not ``==``: None (no loop for this dtype) == float64 holds in NumPy.
         if (fn.__class__ is _ufunc and a.shape == target.shape
                 and _result_dtype(fn, (a.dtype,)) is target.dtype):
-            if target is a and a.size == 1:
-                a[()] = fn(a)  # x.exp_() of one element: see the note above binary_inplace
-            else:
-                fn(a, target)
+            try:
+                if target is a and a.size == 1:
+                    a[()] = fn(a)  # x.exp_() of one element: see the note above binary_inplace
+                else:
+                    fn(a, target)
+            except ValueError:
+                check_out(out, a.shape, target.dtype, _CPU, o.name)  # read-only: our error
+                raise
             if _tracer is not None and x.requires_grad:
                 _tracer.record(o.name, (x,), params, out)
             return out
@@ -253,6 +257,9 @@ def _numpy_value_error(o: Op, a: Any, b: Any, exc: Exception) -> Exception | Non
     integer raised to a negative integer power (NumPy raises ValueError)."""
     if isinstance(exc, NumeruError):
         return None
+    if isinstance(exc, ValueError) and "read-only" in str(exc):
+        return ValidationError(f"{o.name}: out: expected a writable tensor, got a read-only "
+                               f"one (copy it first: x = x.copy())")
     if isinstance(exc, OverflowError):
         name, value, other = ("x1", a, b) if a.__class__ is int else ("x2", b, a)
         if value.__class__ is not int:

@@ -117,6 +117,9 @@ def setitem_error(x: Tensor, value: Any, exc: ValueError) -> Exception:
     if isinstance(exc, NumeruError):
         return exc
     text = str(exc)
+    if "read-only" in text:  # e.g. a view of a read-only NumPy array or of an mmap load
+        return ValidationError(f"setitem: x: expected a writable tensor, got a read-only one "
+                               f"of shape {x.shape} (copy it first: x = x.copy())")
     if "convert" in text and "broadcast" not in text:
         shown = value.dtype if isinstance(value, Tensor) else repr(value)
         return ValidationError(f"setitem: value: expected values that convert to the "
