@@ -213,3 +213,118 @@ def test_metrics_accept_tensors(labels):
     y = np.linspace(0, 1, 20)
     assert M.mean_squared_error(nm.asarray(y), nm.asarray(y ** 2)) == pytest.approx(
         skm.mean_squared_error(y, y ** 2), abs=1e-15)
+
+
+# -- a review against scikit-learn: each test below failed before its fix -------------------
+
+def _caught(f, *args, **kwargs):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = f(*args, **kwargs)
+    return out, [str(w.message) for w in caught]
+
+
+def test_weighted_support_is_summed_as_sklearn(labels):
+    # Supports are bincounts in sample order (as scikit-learn's), not row sums of the
+    # confusion matrix: the weighted report prints them to the last digit.
+    t, p, w, _ = labels
+    assert M.classification_report(t, p, sample_weight=w) == \
+        skm.classification_report(t, p, sample_weight=w)
+    np.testing.assert_array_equal(M.precision_recall_fscore_support(t, p, sample_weight=w)[3],
+                                  skm.precision_recall_fscore_support(t, p, sample_weight=w)[3])
+
+
+def test_labels_of_the_other_kind_count_as_absent(labels):
+    t, p, _, _ = labels
+    for average in (None, "macro", "micro"):
+        for zero_division in (0.0, 1.0):
+            ours = M.precision_recall_fscore_support(t, p, labels=["a", "c"], average=average,
+                                                     zero_division=zero_division)
+            ref = skm.precision_recall_fscore_support(t, p, labels=["a", "c"], average=average,
+                                                      zero_division=zero_division)
+            for a, b in zip(ours, ref, strict=True):
+                np.testing.assert_array_equal(a, b)
+
+
+def test_warnings_match_sklearn():
+    t, p = np.array([0, 0, 1, 1]), np.array([0, 0, 0, 0])
+    for average in ("binary", "macro", "micro", None):
+        for f in ("precision_recall_fscore_support", "f1_score", "precision_score"):
+            kw = {"average": average, "labels": [0, 1, 2]} if average != "binary" else {}
+            ours = _caught(getattr(M, f), t, p, **kw)[1]
+            ref = _caught(getattr(skm, f), t, p, **kw)[1]
+            assert ours == ref
+    assert _caught(M.f1_score, t, p, average="macro", pos_label=0)[1] == \
+        _caught(skm.f1_score, t, p, average="macro", pos_label=0)[1]
+    assert _caught(M.confusion_matrix, t, p, labels=[0])[1] == \
+        _caught(skm.confusion_matrix, t, p, labels=[0])[1]
+
+
+@pytest.mark.parametrize(("y_true", "y_pred", "message"), [
+    ([], [], "y_true: expected at least 1 sample"),
+    ([0.5, 1.0, 2.0], [0.5, 1.0, 2.0], "y_true: expected class labels .*not continuous"),
+    ([0.0, 1.0, np.nan], [0, 1, 1], "y_true: expected finite class labels"),
+    (np.array(["a", 1, "b"], dtype=object), np.array(["a", 1, "a"], dtype=object),
+     "y_true: expected labels of one kind"),
+])
+def test_invalid_class_targets_raise_as_sklearn(y_true, y_pred, message):
+    for f in ("accuracy_score", "confusion_matrix", "f1_score", "classification_report"):
+        kw = {"average": "macro"} if f == "f1_score" else {}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with pytest.raises((ValueError, TypeError)):
+                getattr(skm, f)(y_true, y_pred, **kw)
+        with pytest.raises((ShapeError, ValidationError), match=message):
+            getattr(M, f)(y_true, y_pred, **kw)
+
+
+def test_confusion_matrix_boolean_weights_count_as_integers():
+    t, p, w = [0, 1, 1, 0], [0, 1, 0, 0], [True, False, True, True]
+    ours, ref = M.confusion_matrix(t, p, sample_weight=w), skm.confusion_matrix(t, p,
+                                                                               sample_weight=w)
+    assert ours.dtype == ref.dtype == np.int64
+    np.testing.assert_array_equal(ours, ref)
+
+
+def test_log_loss_unsorted_labels_warn_and_unknown_labels_are_named():
+    t, P = [0, 1, 1, 0], [[0.8, 0.2], [0.3, 0.7], [0.4, 0.6], [0.9, 0.1]]
+    ours, caught = _caught(M.log_loss, t, P, labels=[1, 0])
+    ref, ref_caught = _caught(skm.log_loss, t, P, labels=[1, 0])
+    assert ours == pytest.approx(ref, rel=1e-12) and len(caught) == len(ref_caught) == 1
+    with pytest.raises(ValidationError, match=r"y_true: expected labels among .*got \[2\]"):
+        M.log_loss([0, 1, 2, 0], P, labels=[0, 1])
+
+
+def test_roc_curve_drops_zero_weights_and_warns_as_sklearn():
+    rng = np.random.default_rng(2)
+    y, s, w = rng.integers(0, 2, 40), rng.random(40), rng.integers(0, 3, 40)
+    for drop in (True, False):
+        for a, b in zip(M.roc_curve(y, s, sample_weight=w, drop_intermediate=drop),
+                        skm.roc_curve(y, s, sample_weight=w, drop_intermediate=drop),
+                        strict=True):
+            np.testing.assert_allclose(a, b, **TOL)
+    assert M.roc_auc_score(y, s, sample_weight=w) == pytest.approx(
+        skm.roc_auc_score(y, s, sample_weight=w), rel=1e-12)
+    for y_one in (np.zeros(5, int), np.ones(5, int)):
+        ours, caught = _caught(M.roc_curve, y_one, s[:5])
+        ref, ref_caught = _caught(skm.roc_curve, y_one, s[:5])
+        assert caught == ref_caught and len(caught) == 1
+        for a, b in zip(ours, ref, strict=True):
+            np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValidationError, match="y_score: expected finite scores"):
+        M.roc_curve([1, 0, 0], [np.inf, 0.2, 0.3])
+
+
+@pytest.mark.parametrize("metric", ["mean_squared_error", "root_mean_squared_error",
+                                    "mean_absolute_error", "r2_score"])
+@pytest.mark.parametrize(("y_true", "y_pred", "error", "message"), [
+    ([], [], ShapeError, "y_true: expected at least 1 sample"),
+    ([1.0, 2.0, np.nan], [1, 2, 3], ValidationError, "y_true: expected finite values"),
+    ([1, 2, 3], [1, 2, np.inf], ValidationError, "y_pred: expected finite values"),
+    (np.zeros((3, 2, 2)), np.zeros((3, 2, 2)), ShapeError, "y_true: expected a 1-D or 2-D"),
+])
+def test_invalid_regression_targets_raise_as_sklearn(metric, y_true, y_pred, error, message):
+    with pytest.raises(ValueError):
+        getattr(skm, metric)(y_true, y_pred)
+    with pytest.raises(error, match=message):
+        getattr(M, metric)(y_true, y_pred)

@@ -8,6 +8,7 @@ Outputs keep the input kind: NumPy arrays, Tensors (same device) or lists.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -54,6 +55,10 @@ def _sizes(n: int, test_size: Any, train_size: Any) -> tuple[int, int]:
 
     asked_test = count("test_size", test_size, True)
     asked_train = count("train_size", train_size, False)
+    if isinstance(test_size, float) and isinstance(train_size, float) and \
+            test_size + train_size > 1:
+        raise expected("test_size + train_size", "at most 1 for two fractions",
+                       test_size + train_size)
     if asked_test is None and asked_train is None:
         asked_test = math.ceil(0.25 * n)
     n_test = asked_test if asked_test is not None else n - (asked_train or 0)
@@ -93,10 +98,27 @@ def train_test_split(*arrays: Any, test_size: Any = None, train_size: Any = None
     return out
 
 
+def _approximate_mode(counts: np.ndarray, n_draws: int, seed: int,
+                      stream: int) -> np.ndarray:
+    """scikit-learn's per-class allocation of ``n_draws`` samples: each class's share rounded
+    down, the rest to the largest remainders (ties in a random order drawn from the seed)."""
+    continuous = counts / counts.sum() * n_draws
+    floored = np.floor(continuous).astype(np.int64)
+    need = int(n_draws - floored.sum())
+    if need > 0:
+        shuffled = permutation(counts.size, seed, stream)
+        order = shuffled[np.argsort(-(continuous - floored)[shuffled], kind="stable")]
+        floored[order[:need]] += 1
+    return floored
+
+
 def _stratified_split(y: np.ndarray, n_train: int, n_test: int,
                       seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each class contributes to the test set in proportion to its size (largest remainders)."""
+    """scikit-learn's StratifiedShuffleSplit allocation: the train set takes each class's
+    share of ``n_train`` first, then the test set its share of ``n_test`` from what is left,
+    so both sets are stratified (also when they do not cover all the samples)."""
     classes, y_idx = np.unique(y, return_inverse=True)
+    y_idx = y_idx.reshape(-1)
     counts = np.bincount(y_idx)
     if counts.min() < 2:
         raise expected("stratify", "at least 2 members in every class", int(counts.min()))
@@ -104,20 +126,19 @@ def _stratified_split(y: np.ndarray, n_train: int, n_test: int,
         if size < classes.size:  # a stratified set holds every class (scikit-learn's rule)
             raise expected(name, f"a set of at least {classes.size} samples (one per class)",
                            size)
-    exact = counts * n_test / y.shape[0]
-    per_class = np.floor(exact).astype(int)
-    for k in np.argsort(-(exact - per_class), kind="stable")[: n_test - per_class.sum()]:
-        per_class[k] += 1
+    n_k = classes.size
+    train_per_class = _approximate_mode(counts, n_train, seed, n_k + 2)
+    test_per_class = _approximate_mode(counts - train_per_class, n_test, seed, n_k + 3)
     train, test = [], []
-    for k in range(classes.size):
+    for k in range(n_k):
         members = np.flatnonzero(y_idx == k)
         members = members[permutation(members.size, seed, k + 1)]
-        test.append(members[:per_class[k]])
-        train.append(members[per_class[k]:])
+        train.append(members[:train_per_class[k]])
+        test.append(members[train_per_class[k]:train_per_class[k] + test_per_class[k]])
     train_all = np.concatenate(train)
     test_all = np.concatenate(test)
-    train_all = train_all[permutation(train_all.size, seed, 0)][:n_train]
-    return train_all, test_all[permutation(test_all.size, seed, classes.size + 1)]
+    return (train_all[permutation(train_all.size, seed, 0)],
+            test_all[permutation(test_all.size, seed, n_k + 1)])
 
 
 class KFold:
@@ -127,6 +148,9 @@ class KFold:
                  random_state: int | None = None) -> None:
         if isinstance(n_splits, bool) or not isinstance(n_splits, int) or n_splits < 2:
             raise expected("n_splits", "an integer >= 2", n_splits)
+        if not shuffle and random_state is not None:
+            raise expected("random_state", "None when shuffle=False (it would have no "
+                           "effect)", random_state)
         self.n_splits = n_splits
         self.shuffle = bool(shuffle)
         self.random_state = check_seed(random_state)
@@ -173,13 +197,22 @@ class StratifiedKFold(KFold):
         if labels.shape[0] != n:
             raise expected("y", f"{n} labels (one per sample)", labels.shape[0],
                            error=ShapeError)
+        if labels.dtype.kind in "fc" and (not np.isfinite(labels).all() or
+                                          np.any(labels != np.round(labels))):
+            raise expected("y", "class labels (integers or strings), not continuous values",
+                           f"dtype {labels.dtype} with non-integer values")
         _, first_index, inverse = np.unique(labels, return_index=True, return_inverse=True)
         _, class_order = np.unique(first_index, return_inverse=True)
         encoded = class_order[inverse.reshape(-1)]
         n_classes = first_index.shape[0]
-        if np.bincount(encoded).max() < self.n_splits:
+        class_counts = np.bincount(encoded)
+        if class_counts.max() < self.n_splits:
             raise expected("n_splits", "at most the size of the largest class",
                            self.n_splits)
+        if class_counts.min() < self.n_splits:
+            warnings.warn(f"The least populated class in y has only {class_counts.min()} "
+                          f"members, which is less than n_splits={self.n_splits}.",
+                          UserWarning, stacklevel=4)
         ordered = np.sort(encoded)
         allocation = np.asarray([np.bincount(ordered[i::self.n_splits], minlength=n_classes)
                                  for i in range(self.n_splits)])

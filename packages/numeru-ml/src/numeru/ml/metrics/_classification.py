@@ -31,12 +31,37 @@ def _labels_1d(name, y):
     return a
 
 
+def _is_text(a):
+    """True for string labels (str dtype, or an object array holding only strings)."""
+    if a.dtype.kind in "US":
+        return True
+    return a.dtype.kind == "O" and a.size > 0 and all(isinstance(v, str) for v in a)
+
+
+def _check_classes(name, a):
+    """scikit-learn's target checks: at least one sample, no NaN, no continuous values and no
+    mix of strings and numbers within one array."""
+    if a.shape[0] == 0:
+        raise expected(name, "at least 1 sample", "an empty array", error=ShapeError)
+    if a.dtype.kind == "O" and not _is_text(a) and any(isinstance(v, str) for v in a):
+        raise expected(name, "labels of one kind (strings or numbers)",
+                       "a mix of strings and numbers")
+    if a.dtype.kind in "fc":
+        if not np.isfinite(a).all():
+            raise expected(name, "finite class labels", "NaN or infinity")
+        if np.any(a != np.round(a)):
+            raise expected(name, "class labels (integers or strings), not continuous values",
+                           float(a[a != np.round(a)][0]))
+
+
 def _targets(y_true, y_pred):
     t, p = _labels_1d("y_true", y_true), _labels_1d("y_pred", y_pred)
     if t.shape[0] != p.shape[0]:
         raise expected("y_pred", f"{t.shape[0]} labels (as many as y_true)",
                        f"{p.shape[0]} labels", error=ShapeError)
-    if (t.dtype.kind in "USO") != (p.dtype.kind in "USO") and t.size:
+    _check_classes("y_true", t)
+    _check_classes("y_pred", p)
+    if _is_text(t) != _is_text(p):
         raise expected("y_pred", "labels of the same kind as y_true (strings or numbers)",
                        f"dtype {p.dtype} with y_true dtype {t.dtype}")
     return t, p
@@ -89,8 +114,8 @@ def confusion_matrix(y_true, y_pred, *, labels=None, sample_weight=None, normali
     keep = (ti >= 0) & (pi >= 0)
     cm = np.zeros((n, n))
     np.add.at(cm, (ti[keep], pi[keep]), w[keep])
-    if sample_weight is None or np.issubdtype(np.asarray(sample_weight).dtype, np.integer):
-        cm = cm.astype(np.int64)
+    if sample_weight is None or np.asarray(to_numpy(sample_weight)).dtype.kind in "iub":
+        cm = cm.astype(np.int64)  # integer and boolean weights count, as scikit-learn
     if normalize is not None:
         with np.errstate(all="ignore"):
             if normalize == "true":
@@ -100,6 +125,10 @@ def confusion_matrix(y_true, y_pred, *, labels=None, sample_weight=None, normali
             else:
                 cm = cm / cm.sum()
         cm = np.nan_to_num(cm)
+    if cm.shape == (1, 1):
+        warnings.warn("A single label was found in 'y_true' and 'y_pred'. For the confusion "
+                      "matrix to have the correct shape, use the 'labels' parameter to pass "
+                      "all known labels.", UserWarning, stacklevel=2)
     return cm
 
 
@@ -122,18 +151,38 @@ def _zero_division_value(zero_division):
     raise expected("zero_division", '"warn", 0.0, 1.0 or nan', zero_division)
 
 
-def _divide(num, den, metric, zero_division, warn):
+def _divide(num, den, metric, modifier, zero_division, warn):
     value = _zero_division_value(zero_division)
     mask = den == 0
     out = num / np.where(mask, 1.0, den)
     if mask.any():
         out[mask] = value
         if zero_division == "warn" and warn:
-            warnings.warn(f"{metric} is ill-defined and being set to 0.0 in labels with no "
-                          f"{'predicted' if metric == 'Precision' else 'true'} samples. Use "
-                          "`zero_division` parameter to control this behavior.",
+            where = "due to" if out.size == 1 else "in labels with"
+            warnings.warn(f"{metric} is ill-defined and being set to 0.0 {where} no {modifier} "
+                          "samples. Use `zero_division` parameter to control this behavior.",
                           UndefinedMetricWarning, stacklevel=4)
     return out
+
+
+def _class_sums(t, p, labels, w):
+    """Weighted true positives, predicted and true counts for each of ``labels`` (0 for a
+    label absent from both arrays, or of the other kind, string or number), summed with
+    ``bincount`` in sample order as scikit-learn does, so that sums agree to the last bit."""
+    present, index = np.unique(np.concatenate([t, p]), return_inverse=True)
+    index = index.reshape(-1)
+    ti, pi = index[:t.shape[0]], index[t.shape[0]:]
+    right = ti == pi
+    tp = np.bincount(ti[right], weights=None if w is None else w[right], minlength=present.size)
+    pred = np.bincount(pi, weights=w, minlength=present.size)
+    true = np.bincount(ti, weights=w, minlength=present.size)
+    if _is_text(labels) != _is_text(present):
+        pos = np.full(labels.shape[0], -1)
+    else:
+        pos = np.clip(np.searchsorted(present, labels), 0, present.size - 1)
+        pos = np.where(present[pos] == labels, pos, -1)
+    found = pos >= 0
+    return tuple(np.where(found, s[np.maximum(pos, 0)], 0) for s in (tp, pred, true))
 
 
 def precision_recall_fscore_support(y_true, y_pred, *, beta=1.0, labels=None, pos_label=1,
@@ -146,6 +195,7 @@ def precision_recall_fscore_support(y_true, y_pred, *, beta=1.0, labels=None, po
         raise expected("beta", "a non-negative number", beta)
     _zero_division_value(zero_division)
     t, p = _targets(y_true, y_pred)
+    w = _weights(sample_weight, t.shape[0])
     present = np.unique(np.concatenate([t, p]))
     if average == "binary":
         if present.size > 2:
@@ -155,30 +205,30 @@ def precision_recall_fscore_support(y_true, y_pred, *, beta=1.0, labels=None, po
             if present.size >= 2:
                 raise expected("pos_label", f"one of {present.tolist()}", pos_label)
         labels = [pos_label]
+    elif pos_label not in (None, 1):
+        warnings.warn(f"Note that pos_label (set to {pos_label!r}) is ignored when average != "
+                      f"'binary' (got {average!r}). You may use labels=[pos_label] to specify "
+                      "a single positive class.", UserWarning, stacklevel=3)
     labels, _ = _label_space(t, p, labels)
-    cm = confusion_matrix(t, p, labels=np.unique(np.concatenate([labels, present])),
-                          sample_weight=sample_weight).astype(np.float64)
-    full = np.unique(np.concatenate([labels, present]))
-    pick = np.searchsorted(full, labels)
-    tp = np.diag(cm)[pick]
-    pred_sum = cm.sum(axis=0)[pick]
-    true_sum = cm.sum(axis=1)[pick]
+    tp, pred_sum, true_sum = _class_sums(t, p, labels, w)
     if average == "micro":
         tp, pred_sum, true_sum = np.array([tp.sum()]), np.array([pred_sum.sum()]), \
             np.array([true_sum.sum()])
-    precision = _divide(tp, pred_sum, "Precision", zero_division, "precision" in warn_for)
-    recall = _divide(tp, true_sum, "Recall", zero_division, "recall" in warn_for)
+    tp, pred_sum = tp.astype(np.float64), pred_sum.astype(np.float64)
+    precision = _divide(tp, pred_sum, "Precision", "predicted", zero_division,
+                        "precision" in warn_for)
+    recall = _divide(tp, true_sum.astype(np.float64), "Recall", "true", zero_division,
+                     "recall" in warn_for)
     if np.isposinf(beta):
         f = recall
     elif beta == 0:
         f = precision
     else:
         b2 = beta * beta
-        f = _divide((1 + b2) * tp, b2 * true_sum + pred_sum, "F-score", zero_division,
-                    "f-score" in warn_for)
+        f = _divide((1 + b2) * tp, b2 * true_sum + pred_sum, "F-score", "true nor predicted",
+                    zero_division, "f-score" in warn_for)
     if average is None:
-        return precision, recall, f, true_sum.astype(np.int64) if sample_weight is None \
-            else true_sum
+        return precision, recall, f, true_sum
     weights = true_sum if average == "weighted" else None
     return (_nanaverage(precision, weights), _nanaverage(recall, weights),
             _nanaverage(f, weights), None)
@@ -244,12 +294,19 @@ def log_loss(y_true, y_proba, *, normalize=True, sample_weight=None, labels=None
     if P.size and (P.max() > 1 or P.min() < 0):
         raise expected("y_proba", "probabilities in [0, 1]",
                        float(P.max() if P.max() > 1 else P.min()))
+    _check_classes("y_true", t)
     classes = np.unique(t) if labels is None else np.unique(np.asarray(labels))
+    if labels is not None and not np.array_equal(classes, np.asarray(labels)):
+        warnings.warn(f"Labels passed were {np.asarray(labels).tolist()}. But this function "
+                      "assumes labels are ordered lexicographically. Pass the ordered "
+                      f"labels={classes.tolist()} and ensure that the columns of y_prob "
+                      "correspond to this ordering.", UserWarning, stacklevel=2)
     if classes.size < 2:
         raise expected("y_true" if labels is None else "labels", "at least 2 classes (pass "
                        "labels= when y_true holds only one)", classes.tolist())
-    if not np.isin(t, classes).all():
-        raise expected("y_true", f"labels among {classes.tolist()}", "an unknown label")
+    unknown = np.setdiff1d(t, classes) if _is_text(t) == _is_text(classes) else np.unique(t)
+    if unknown.size:
+        raise expected("y_true", f"labels among labels={classes.tolist()}", unknown.tolist())
     if P.ndim == 1:
         P = P[:, None]
     if P.shape[1] == 1:

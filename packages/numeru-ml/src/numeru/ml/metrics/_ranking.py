@@ -20,6 +20,10 @@ def _host(a, dtype=None):
 
 
 def _binary_clf_curve(y_true, y_score, pos_label, sample_weight):
+    if sample_weight is not None:
+        # As scikit-learn: samples of weight 0 are dropped, so they add no threshold.
+        keep = sample_weight != 0
+        y_true, y_score, sample_weight = y_true[keep], y_score[keep], sample_weight[keep]
     positive = y_true == pos_label
     order = np.argsort(y_score, kind="mergesort")[::-1]
     y_score = y_score[order]
@@ -40,6 +44,17 @@ def roc_curve(y_true, y_score, *, pos_label=None, sample_weight=None, drop_inter
     t = _host(y_true)
     s = _host(y_score, np.float64)
     w = None if sample_weight is None else _host(sample_weight, np.float64)
+    if t.ndim != 1 or s.ndim != 1:
+        raise expected("y_true, y_score", "1-D arrays", f"shapes {t.shape} and {s.shape}",
+                       error=ShapeError)
+    if s.shape[0] != t.shape[0]:
+        raise expected("y_score", f"{t.shape[0]} scores (as many as y_true)", s.shape[0],
+                       error=ShapeError)
+    if w is not None and w.shape != t.shape:
+        raise expected("sample_weight", f"{t.shape[0]} weights (one per sample)",
+                       f"shape {w.shape}", error=ShapeError)
+    if not np.isfinite(s).all():
+        raise expected("y_score", "finite scores", "NaN or infinity")
     classes = np.unique(t)
     if pos_label is None:
         if classes.size > 2 or not (set(classes.tolist()) <= {0, 1} or
@@ -53,9 +68,18 @@ def roc_curve(y_true, y_score, *, pos_label=None, sample_weight=None, drop_inter
     tps = np.r_[0, tps]
     fps = np.r_[0, fps]
     thr = np.r_[np.inf, thr]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        fpr = fps / fps[-1] if fps[-1] > 0 else np.full(fps.shape, np.nan)
-        tpr = tps / tps[-1] if tps[-1] > 0 else np.full(tps.shape, np.nan)
+    if fps[-1] <= 0:
+        warnings.warn("No negative samples in y_true, false positive value should be "
+                      "meaningless", UndefinedMetricWarning, stacklevel=2)
+        fpr = np.full(fps.shape, np.nan)
+    else:
+        fpr = fps / fps[-1]
+    if tps[-1] <= 0:
+        warnings.warn("No positive samples in y_true, true positive value should be "
+                      "meaningless", UndefinedMetricWarning, stacklevel=2)
+        tpr = np.full(tps.shape, np.nan)
+    else:
+        tpr = tps / tps[-1]
     return fpr, tpr, thr
 
 

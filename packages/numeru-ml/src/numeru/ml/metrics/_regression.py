@@ -18,6 +18,13 @@ def _check(y_true, y_pred, sample_weight, multioutput, allowed):
                    else np.asarray(y_true), np.float64)
     p = np.asarray(to_numpy(y_pred) if not isinstance(y_pred, (list, tuple))
                    else np.asarray(y_pred), np.float64)
+    for name, a in (("y_true", t), ("y_pred", p)):
+        if a.ndim > 2:
+            raise expected(name, "a 1-D or 2-D array", f"shape {a.shape}", error=ShapeError)
+        if a.shape[0] == 0:
+            raise expected(name, "at least 1 sample", "an empty array", error=ShapeError)
+        if not np.isfinite(a).all():
+            raise expected(name, "finite values", "NaN or infinity")
     t = t[:, None] if t.ndim == 1 else t
     p = p[:, None] if p.ndim == 1 else p
     if t.shape != p.shape:
