@@ -1,5 +1,5 @@
 """Layers with parameters: Linear, convolutions, normalisation, Embedding; and the
-parameter-free Flatten, Identity, Dropout and pooling modules."""
+parameter-free Flatten, Identity and pooling modules (the Dropouts are in ``dropout``)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from numeru.core.tensor import Tensor
 
 from . import functional as F
 from . import init
+from .dropout import Dropout  # noqa: F401 - its home before nn.dropout
 from .module import Module
 from .parameter import DEFAULT_DTYPE, Parameter
 
@@ -413,25 +414,6 @@ class Unflatten(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
-
-
-class Dropout(Module):
-    """Zeroes elements with probability ``p`` in training and scales by 1/(1-p); identity in
-    eval (PyTorch's inverted dropout)."""
-
-    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
-        super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise expected("p", "a probability in [0, 1]", p)
-        if inplace is not False:
-            raise expected("inplace", "False (numeru's dropout returns a new tensor)", inplace)
-        self.p, self.inplace = p, inplace
-
-    def forward(self, x: Any) -> Tensor:
-        return F.dropout(x, self.p, self.training)
-
-    def extra_repr(self) -> str:
-        return f"p={self.p}, inplace={self.inplace}"
 
 
 class MaxPool2d(Module):

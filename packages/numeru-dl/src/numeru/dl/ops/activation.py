@@ -1,4 +1,6 @@
-"""Activation ops with dedicated gradients: relu, sigmoid, erf, softmax, log_softmax.
+"""Activation ops with dedicated gradients: relu, sigmoid, erf, softmax, log_softmax, and
+PyTorch's piecewise ones (hardtanh, hardsigmoid, hardswish, threshold, elu with its scales for
+SELU, celu) and mish, log_sigmoid.
 
 They are ops (not compositions) because their gradients are cheaper from the output
 (sigmoid, softmax) and because compositions would record several graph nodes per call.
@@ -51,12 +53,65 @@ def _erf(xp: Any, x: Any) -> Any:
     return xp.astype(xp.where(x < 0, -y, y), x.dtype)
 
 
+def _scalar(xp: Any, value: float, x: Any) -> Any:
+    return xp.asarray(value, dtype=x.dtype)
+
+
+def _hardtanh(xp: Any, x: Any, min_val: float, max_val: float) -> Any:
+    # PyTorch's clamp: NaN stays NaN (neither comparison holds).
+    lo, hi = _scalar(xp, min_val, x), _scalar(xp, max_val, x)
+    return xp.where(x <= lo, lo, xp.where(x >= hi, hi, x))
+
+
+def _hardsigmoid(xp: Any, x: Any) -> Any:
+    # PyTorch's kernel: min(max(x + 3, 0), 6) / 6 (NaN propagates through max and min).
+    return xp.minimum(xp.maximum(x + 3.0, _scalar(xp, 0.0, x)), _scalar(xp, 6.0, x)) / 6.0
+
+
+def _hardswish(xp: Any, x: Any) -> Any:
+    return x * xp.minimum(xp.maximum(x + 3.0, _scalar(xp, 0.0, x)), _scalar(xp, 6.0, x)) / 6.0
+
+
+def _threshold(xp: Any, x: Any, threshold: float, value: float) -> Any:
+    return xp.where(x <= _scalar(xp, threshold, x), _scalar(xp, value, x), x)
+
+
+def _elu(xp: Any, x: Any, alpha: float, scale: float, input_scale: float) -> Any:
+    """PyTorch's ``elu(x, alpha, scale, input_scale)``: ``scale * x`` for ``x > 0``, else
+    ``alpha * scale * expm1(x * input_scale)`` (CELU: ``input_scale = 1 / alpha``; SELU)."""
+    zero = _scalar(xp, 0.0, x)
+    # expm1 of the non-positive part only: the branch not taken never overflows.
+    negative = xp.expm1(xp.minimum(x, zero) * input_scale) * (alpha * scale)
+    return xp.where(x <= zero, negative, x * scale if scale != 1.0 else x)
+
+
+def _celu(xp: Any, x: Any, alpha: float) -> Any:
+    return _elu(xp, x, alpha, 1.0, 1.0 / alpha)
+
+
+def _mish(xp: Any, x: Any) -> Any:
+    return x * xp.tanh(_softplus(xp, x))
+
+
+def _log_sigmoid(xp: Any, x: Any) -> Any:
+    # PyTorch's: min(x, 0) - log1p(exp(-|x|)), exact for large |x| of either sign.
+    return xp.minimum(x, _scalar(xp, 0.0, x)) - xp.log1p(xp.exp(-xp.abs(x)))
+
+
 RELU = dispatch.op("relu", _relu)
 SIGMOID = dispatch.op("sigmoid", _sigmoid)
 SOFTPLUS = dispatch.op("softplus", _softplus)
 LOG_SOFTMAX = dispatch.op("log_softmax", _log_softmax)
 SOFTMAX = dispatch.op("softmax", _softmax)
 ERF = dispatch.op("erf", _erf)
+HARDTANH = dispatch.op("hardtanh", _hardtanh)
+HARDSIGMOID = dispatch.op("hardsigmoid", _hardsigmoid)
+HARDSWISH = dispatch.op("hardswish", _hardswish)
+THRESHOLD = dispatch.op("threshold", _threshold)
+ELU = dispatch.op("elu", _elu)
+CELU = dispatch.op("celu", _celu)
+MISH = dispatch.op("mish", _mish)
+LOG_SIGMOID = dispatch.op("log_sigmoid", _log_sigmoid)
 
 
 def relu(x: Tensor) -> Tensor:
@@ -73,6 +128,39 @@ def softplus(x: Tensor) -> Tensor:
 
 def erf(x: Tensor) -> Tensor:
     return dispatch.unary(ERF, x)
+
+
+def hardtanh(x: Tensor, min_val: float, max_val: float) -> Tensor:
+    return dispatch.apply(HARDTANH, (x,), {"min_val": min_val, "max_val": max_val})
+
+
+def hardsigmoid(x: Tensor) -> Tensor:
+    return dispatch.unary(HARDSIGMOID, x)
+
+
+def hardswish(x: Tensor) -> Tensor:
+    return dispatch.unary(HARDSWISH, x)
+
+
+def threshold(x: Tensor, threshold: float, value: float) -> Tensor:
+    return dispatch.apply(THRESHOLD, (x,), {"threshold": threshold, "value": value})
+
+
+def elu(x: Tensor, alpha: float = 1.0, scale: float = 1.0, input_scale: float = 1.0) -> Tensor:
+    return dispatch.apply(ELU, (x,), {"alpha": alpha, "scale": scale,
+                                      "input_scale": input_scale})
+
+
+def celu(x: Tensor, alpha: float = 1.0) -> Tensor:
+    return dispatch.apply(CELU, (x,), {"alpha": alpha})
+
+
+def mish(x: Tensor) -> Tensor:
+    return dispatch.unary(MISH, x)
+
+
+def log_sigmoid(x: Tensor) -> Tensor:
+    return dispatch.unary(LOG_SIGMOID, x)
 
 
 def log_softmax(x: Tensor, axis: int = -1) -> Tensor:

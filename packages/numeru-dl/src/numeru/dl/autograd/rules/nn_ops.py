@@ -1,10 +1,13 @@
 """Gradient rules of the ops numeru.dl declares: activations, cross-entropy, convolution,
-pooling."""
+pooling. The activations' rules follow PyTorch's backward kernels at the special points
+(bounds, zero, infinities, NaN)."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
+
+import numpy as np
 
 import numeru.core as nm
 from numeru.core.tensor import Tensor
@@ -15,6 +18,7 @@ from ...ops import loss as ce
 from .elementwise import need
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+_SIXTH_F32 = float(np.float32(1.0) / np.float32(6.0))
 
 
 def _relu(node: Any, g: Tensor) -> tuple[Tensor]:
@@ -34,6 +38,69 @@ def _softplus(node: Any, g: Tensor) -> tuple[Tensor]:
 def _erf(node: Any, g: Tensor) -> tuple[Tensor]:
     x = node.args[0]
     return (g * nm.exp(-(x * x)) * _TWO_OVER_SQRT_PI,)
+
+
+def _hardtanh(node: Any, g: Tensor) -> tuple[Tensor]:
+    # PyTorch's (vectorised kernel): the gradient strictly inside the bounds, else zero (NaN
+    # inputs included).
+    x, p = node.args[0], node.params
+    return (g * ((x > p["min_val"]) & (x < p["max_val"])),)
+
+
+def _hardsigmoid(node: Any, g: Tensor) -> tuple[Tensor]:
+    # 1/6 strictly inside (-3, 3), else zero (NaN inputs too); PyTorch's kernel multiplies by
+    # 1/6 rounded to float32 (3e-8 from the exact slope), kept for equal gradients.
+    x = node.args[0]
+    return (g * _SIXTH_F32 * ((x > -3.0) & (x < 3.0)),)
+
+
+def _hardswish(node: Any, g: Tensor) -> tuple[Tensor]:
+    # PyTorch's: 0 for x <= -3, 1 from 3 on, x / 3 + 1/2 between (and NaN for NaN inputs).
+    x = node.args[0]
+    inner = nm.where(x >= 3.0, g, g * (x / 3.0 + 0.5))
+    return (nm.where(x <= -3.0, nm.zeros_like(g), inner),)
+
+
+def _threshold(node: Any, g: Tensor) -> tuple[Tensor]:
+    # Zero where the value replaced x, the gradient elsewhere (NaN inputs included: PyTorch's).
+    return (g * nm.logical_not(node.args[0] <= node.params["threshold"]),)
+
+
+def _elu_grad(x: Tensor, g: Tensor, alpha: float, scale: float, input_scale: float) -> Tensor:
+    """PyTorch's ``elu_backward`` from the input: ``g * input_scale * alpha * scale *
+    exp(x * input_scale)`` for ``x <= 0`` (so ``alpha * scale`` at 0), ``g * scale`` for
+    ``x > 0``, NaN for NaN inputs."""
+    positive = x > 0.0
+    # where, not minimum: at x == 0 the whole derivative goes through x (double backward);
+    # NaN stays NaN, and the branch not taken never overflows.
+    part = nm.where(positive, nm.zeros_like(x), x)
+    inside = g * (input_scale * (alpha * scale)) * nm.exp(part * input_scale)
+    return nm.where(positive, g * scale if scale != 1.0 else g, inside)
+
+
+def _elu(node: Any, g: Tensor) -> tuple[Tensor]:
+    p = node.params
+    return (_elu_grad(node.args[0], g, p["alpha"], p["scale"], p["input_scale"]),)
+
+
+def _celu(node: Any, g: Tensor) -> tuple[Tensor]:
+    # PyTorch's derivative formula takes ``1 / alpha`` with alpha rounded to float32 (a 1e-7
+    # relative difference where alpha is not a float32 number); kept for equal gradients.
+    alpha = node.params["alpha"]
+    return (_elu_grad(node.args[0], g, alpha, 1.0, 1.0 / float(np.float32(alpha))),)
+
+
+def _mish(node: Any, g: Tensor) -> tuple[Tensor]:
+    x = node.args[0]
+    t = nm.tanh(act.softplus(x))
+    return (g * (t + x * act.sigmoid(x) * (1.0 - t * t)),)
+
+
+def _log_sigmoid(node: Any, g: Tensor) -> tuple[Tensor]:
+    x = node.args[0]
+    z = nm.exp(-nm.abs(x))
+    s = z / (1.0 + z)  # sigmoid(-|x|), without overflow
+    return (g * nm.where(x < 0.0, 1.0 - s, s),)
 
 
 def _log_softmax(node: Any, g: Tensor) -> tuple[Tensor]:
@@ -181,6 +248,14 @@ RULES: dict[str, Any] = {
     "sigmoid": _sigmoid,
     "softplus": _softplus,
     "erf": _erf,
+    "hardtanh": _hardtanh,
+    "hardsigmoid": _hardsigmoid,
+    "hardswish": _hardswish,
+    "threshold": _threshold,
+    "elu": _elu,
+    "celu": _celu,
+    "mish": _mish,
+    "log_sigmoid": _log_sigmoid,
     "log_softmax": _log_softmax,
     "softmax": _softmax,
     "cross_entropy": _cross_entropy,

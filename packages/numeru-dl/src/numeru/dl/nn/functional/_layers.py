@@ -16,6 +16,7 @@ from ... import _rng
 from ...autograd._mode import no_grad
 from ...ops import pool as _pool
 from ...ops.linear import linear as _linear
+from . import _common
 from ._common import check_ndim, detached, pair, tensor
 
 Pair = tuple[int, int]
@@ -327,3 +328,29 @@ def unflatten(input: Any, dim: int, sizes: Any) -> Tensor:
         raise expected("sizes", f"sizes whose product is the length {n} of axis {dim}",
                        sizes, error=ShapeError)
     return nm.reshape(x, x.shape[:axis] + sizes + x.shape[axis + 1:])
+
+
+def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
+    """int64 one-hot encodings along a new last axis; ``num_classes=-1`` takes the largest
+    class plus one (PyTorch's). Any integer dtype is accepted (PyTorch takes int64 only)."""
+    idx = _common.tensor(tensor, "tensor")
+    if idx.dtype.kind not in "iu":
+        raise expected("tensor", "an integer tensor of class indices", idx.dtype,
+                       error=DTypeError)
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < -1:
+        raise expected("num_classes", "-1 (inferred) or a non-negative int", num_classes)
+    if idx.size == 0:
+        if num_classes <= 0:
+            raise expected("num_classes", "a positive int for an empty tensor (no class to "
+                           "infer the count from)", num_classes)
+    else:
+        low, high = int(nm.min(idx).item()), int(nm.max(idx).item())
+        if low < 0:
+            raise expected("tensor", "non-negative class values", low)
+        if num_classes == -1:
+            num_classes = high + 1
+        elif high >= num_classes:
+            raise expected("tensor", f"class values smaller than num_classes={num_classes}",
+                           high)
+    classes = nm.arange(num_classes, dtype=idx.dtype, device=idx.device)
+    return nm.astype(nm.expand_dims(idx, axis=-1) == classes, nm.int64)
