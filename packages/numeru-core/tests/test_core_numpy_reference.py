@@ -7,8 +7,13 @@ import numpy as np
 import pytest
 
 import numeru.core as nm
-from numeru.core.errors import DTypeError, OutOfBoundsError, ShapeError, ValidationError
-from numeru.core.indexing import IndexOutOfRangeError
+from numeru.core.errors import (
+    DTypeError,
+    IndexOutOfRangeError,
+    OutOfBoundsError,
+    ShapeError,
+    ValidationError,
+)
 
 
 def _same(t, expected):

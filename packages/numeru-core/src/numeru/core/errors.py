@@ -40,6 +40,10 @@ class SerializationError(NumeruError, TypeError):
     """An object numeru refuses to serialize: numeru never pickles (``nm.save`` writes .nmr)."""
 
 
+class IndexOutOfRangeError(ShapeError, IndexError):
+    """An index past the end of an axis: a ``ShapeError`` that ``except IndexError`` catches."""
+
+
 class ValidationError(NumeruError, ValueError):
     """An argument has a value outside what the function accepts."""
 

@@ -15,14 +15,17 @@ from typing import Any
 import numpy as np
 
 from . import dispatch
-from .errors import DeviceError, DTypeError, NumeruError, ShapeError, ValidationError
+from .errors import (
+    DeviceError,
+    DTypeError,
+    IndexOutOfRangeError,
+    NumeruError,
+    ShapeError,
+    ValidationError,
+)
 from .tensor import Tensor
 
 _BASIC = (int, slice, type(None), type(Ellipsis))
-
-
-class IndexOutOfRangeError(ShapeError, IndexError):
-    """An index past the end of an axis: a ``ShapeError`` that ``except IndexError`` catches."""
 
 
 def _is_basic(key: Any) -> bool:

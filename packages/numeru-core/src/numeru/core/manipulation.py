@@ -189,7 +189,7 @@ def _check_indices(name: str, indices: Any) -> None:
 def _index_error(name: str, exc: IndexError, x: Any, axis: Any) -> Exception:
     """NumPy's IndexError for an index past the end, as IndexOutOfRangeError (a ShapeError
     that is also an IndexError) naming the indices, the axis and the shape."""
-    from .indexing import IndexOutOfRangeError
+    from .errors import IndexOutOfRangeError
 
     if isinstance(exc, NumeruError):
         return exc

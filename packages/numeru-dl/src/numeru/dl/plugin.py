@@ -30,6 +30,7 @@ def register_kernels(register: Any) -> None:
     register("erf", "cpu", _Lazy(erf_cpu_kernel))
     for name in ("conv2d", "conv2d_weight_grad", "conv2d_input_grad"):
         register(name, "cpu", _Lazy(_conv_kernel(name)))
+    register("index_add", "cpu", _Lazy(_index_add_kernel))
 
 
 @hookimpl
@@ -50,6 +51,12 @@ def _conv_kernel(name: str) -> Any:
         return KERNELS[name]
 
     return factory
+
+
+def _index_add_kernel() -> Any:
+    from .ops._cpu_scatter import index_add  # imports Numba: only when a gradient needs it
+
+    return index_add
 
 
 class _Lazy:
