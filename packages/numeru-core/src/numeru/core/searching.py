@@ -71,8 +71,8 @@ def _check_int_scalars(x1: Any, x2: Any) -> None:
     """A Python int beside an integer tensor must fit its dtype (the standard; NumPy's
     ``where`` wraps ``300`` into int8 silently, where ``add`` raises OverflowError)."""
     for name, value, other in (("x1", x1, x2), ("x2", x2, x1)):
-        dtype = getattr(other, "dtype", None)
-        if value.__class__ is int and isinstance(other, Tensor) and dtype.kind in "iu":
+        if value.__class__ is int and isinstance(other, Tensor) and other.dtype.kind in "iu":
+            dtype = other.dtype
             info = np.iinfo(dtype)
             if not info.min <= value <= info.max:
                 raise OutOfBoundsError(f"where: {name}: expected a Python int within the "

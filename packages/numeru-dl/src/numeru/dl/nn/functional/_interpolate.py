@@ -93,7 +93,7 @@ def _linear_weights(n_in: int, n_out: int, scale: float | None, align_corners: b
                     dtype: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Indices ``i0, i1`` and weights ``l0, l1`` of PyTorch's ``compute_source_index_and_lambda``
     (the opmath type: float64 for float64 inputs, float32 otherwise)."""
-    op = np.float64 if dtype == np.float64 else np.float32
+    op: Any = np.float64 if dtype == np.float64 else np.float32
     i = np.arange(n_out)
     if align_corners:
         ratio = op(n_in - 1) / op(n_out - 1) if n_out > 1 else op(0.0)
