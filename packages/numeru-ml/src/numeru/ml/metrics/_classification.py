@@ -54,16 +54,17 @@ def _check_classes(name, a):
                            float(a[a != np.round(a)][0]))
 
 
-def _targets(y_true, y_pred):
-    t, p = _labels_1d("y_true", y_true), _labels_1d("y_pred", y_pred)
+def _targets(y_true, y_pred, names=("y_true", "y_pred")):
+    first, second = names
+    t, p = _labels_1d(first, y_true), _labels_1d(second, y_pred)
     if t.shape[0] != p.shape[0]:
-        raise expected("y_pred", f"{t.shape[0]} labels (as many as y_true)",
+        raise expected(second, f"{t.shape[0]} labels (as many as {first})",
                        f"{p.shape[0]} labels", error=ShapeError)
-    _check_classes("y_true", t)
-    _check_classes("y_pred", p)
+    _check_classes(first, t)
+    _check_classes(second, p)
     if _is_text(t) != _is_text(p):
-        raise expected("y_pred", "labels of the same kind as y_true (strings or numbers)",
-                       f"dtype {p.dtype} with y_true dtype {t.dtype}")
+        raise expected(second, f"labels of the same kind as {first} (strings or numbers)",
+                       f"dtype {p.dtype} with {first} dtype {t.dtype}")
     return t, p
 
 
@@ -314,8 +315,9 @@ def log_loss(y_true, y_proba, *, normalize=True, sample_weight=None, labels=None
     if P.shape[1] != classes.size:
         raise expected("y_proba", f"{classes.size} columns (one per class)",
                        f"{P.shape[1]} columns", error=ShapeError)
-    if not np.allclose(P.sum(axis=1), 1.0, rtol=np.sqrt(eps), atol=0):
-        warnings.warn("The y_proba values do not sum to one. Make sure to pass probabilities.",
+    # scikit-learn's test: rtol sqrt(eps) with array-api-extra's default atol of 1e-8.
+    if not np.allclose(P.sum(axis=1), 1.0, rtol=np.sqrt(eps), atol=1e-8):
+        warnings.warn("The y_prob values do not sum to one. Make sure to pass probabilities.",
                       UserWarning, stacklevel=2)
     P = np.clip(P, eps, 1 - eps)
     Y = (t[:, None] == classes[None, :]).astype(np.float64)
@@ -379,3 +381,84 @@ def classification_report(y_true, y_pred, *, labels=None, target_names=None,
             report["accuracy"] = report["accuracy"]["precision"]
         return report
     return text
+
+
+def brier_score_loss(y_true, y_proba, *, sample_weight=None, pos_label=None, labels=None,
+                     scale_by_half="auto"):
+    """Mean squared difference between predicted probabilities and the one-hot targets.
+
+    Binary with a 1-D y_proba (the probability of ``pos_label``), multi-class with one column
+    per class (``labels`` sorted, or y_true's classes). ``scale_by_half="auto"`` halves the
+    score for two classes, so that the binary score is scikit-learn's classic one. As
+    scikit-learn 1.9: probabilities outside [0, 1] are refused; a 1-D y_proba needs a binary
+    y_true; without ``pos_label`` the positive class is 1 for {0, 1} or {-1, 1} targets,
+    otherwise the larger label (string targets need ``pos_label``).
+    """
+    if not (isinstance(scale_by_half, (bool, np.bool_)) or scale_by_half == "auto"):
+        raise expected("scale_by_half", "True, False or 'auto'", scale_by_half)
+    P = np.asarray(to_numpy(y_proba) if not isinstance(y_proba, (list, tuple))
+                   else np.asarray(y_proba), np.float64)
+    if P.ndim not in (1, 2):
+        raise expected("y_proba", "a 1-D or 2-D array", f"shape {P.shape}", error=ShapeError)
+    if P.shape[0] == 0:
+        raise expected("y_proba", "at least 1 sample", "an empty array", error=ShapeError)
+    if not np.isfinite(P).all():
+        raise expected("y_proba", "finite probabilities", "NaN or infinity")
+    t = _labels_1d("y_true", y_true)
+    _check_classes("y_true", t)
+    if P.shape[0] != t.shape[0]:
+        raise expected("y_proba", f"{t.shape[0]} rows (as many as y_true)",
+                       f"{P.shape[0]} rows", error=ShapeError)
+    w = _weights(sample_weight, t.shape[0])
+    if P.max() > 1:
+        raise expected("y_proba", "probabilities in [0, 1]", float(P.max()))
+    if P.min() < 0:
+        raise expected("y_proba", "probabilities in [0, 1]", float(P.min()))
+    if P.ndim == 1 or P.shape[1] == 1:
+        P = P.ravel()
+        classes = np.unique(t)
+        if classes.size > 2:
+            raise expected("y_true", "binary labels (y_proba has one column; pass one column "
+                           "per class for multi-class targets)", f"{classes.size} classes")
+        if pos_label is None:
+            if classes.tolist() not in ([0, 1], [-1, 1], [0], [-1], [1]):
+                if t.dtype.kind in "OUS":
+                    raise expected("pos_label", "a label (y_true is not in {0, 1} or {-1, 1})",
+                                   None)
+                pos_label = classes[-1]
+            else:
+                pos_label = 1
+        y = (t == pos_label).astype(np.float64)
+        Y = np.stack([1 - y, y], axis=1)
+        P = np.stack([1 - P, P], axis=1)
+    else:
+        if labels is not None:
+            given = np.asarray(labels)
+            classes = np.unique(given)
+            if not np.array_equal(classes, given):
+                warnings.warn(f"Labels passed were {labels}. But this function assumes labels "
+                              "are ordered lexicographically. Pass the ordered "
+                              f"labels={classes.tolist()} and ensure that the columns of "
+                              "y_prob correspond to this ordering.", UserWarning, stacklevel=2)
+            outside = np.setdiff1d(t, classes) if _is_text(t) == _is_text(classes) \
+                else np.unique(t)
+            if outside.size:
+                raise expected("y_true", f"labels among labels={classes.tolist()}",
+                               outside.tolist())
+        else:
+            classes = np.unique(t)
+        if classes.size == 1:
+            raise expected("y_true" if labels is None else "labels", "at least 2 classes (pass "
+                           "labels= when y_true holds only one)", classes.tolist())
+        eps = np.finfo(np.float64).eps
+        if not np.allclose(P.sum(axis=1), 1.0, rtol=np.sqrt(eps), atol=1e-8):
+            warnings.warn("The y_prob values do not sum to one. Make sure to pass "
+                          "probabilities.", UserWarning, stacklevel=2)
+        if classes.size != P.shape[1]:
+            raise expected("y_proba", f"{classes.size} columns (one per class; pass labels= "
+                           "when y_true lacks some)", f"{P.shape[1]} columns", error=ShapeError)
+        Y = (t[:, None] == classes[None, :]).astype(np.float64)
+    score = np.average(((Y - P) ** 2).sum(axis=1), weights=w)
+    if scale_by_half == "auto":
+        scale_by_half = P.shape[1] < 3
+    return float(score * 0.5 if scale_by_half else score)

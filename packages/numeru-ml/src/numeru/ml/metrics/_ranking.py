@@ -1,6 +1,8 @@
 """ROC AUC as scikit-learn computes it: binary (with optional ``max_fpr`` and McClish's
 correction), and multi-class one-vs-rest or one-vs-one (Hand & Till) with macro or
-prevalence-weighted averages. Also ``roc_curve`` and the trapezoidal ``auc``."""
+prevalence-weighted averages. Also ``roc_curve``, the trapezoidal ``auc``,
+``precision_recall_curve`` and ``average_precision_score`` (binary, or multi-class one-vs-rest
+with one score column per class)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import numpy as np
 from numeru.core.errors import ShapeError, ValidationError, expected
 from numeru.core.estimator import to_numpy
 
-from ._classification import UndefinedMetricWarning
+from ._classification import UndefinedMetricWarning, _check_classes
 
 
 def _host(a, dtype=None):
@@ -211,3 +213,135 @@ def roc_auc_score(y_true, y_score, *, average="macro", sample_weight=None, max_f
         s = s[:, -1]
     y01 = (t == present[-1]).astype(int) if present.size else np.zeros(t.shape, int)
     return _binary_auc(y01, s, w, max_fpr)
+
+
+def _curve_inputs(y_true, y_score, sample_weight):
+    """scikit-learn's checks for a binary curve: 1-D (or one-column) y_true and y_score of one
+    length, at least one sample, finite scores and weights, class labels in y_true."""
+    t = _host(y_true)
+    s = _host(y_score)
+    for name, a in (("y_true", t), ("y_score", s)):
+        if a.ndim == 2 and a.shape[1] == 1:
+            a = a.ravel()
+        if a.ndim != 1:
+            raise expected(name, "a 1-D array", f"shape {a.shape}", error=ShapeError)
+        if a.shape[0] == 0:
+            raise expected(name, "at least 1 sample", "an empty array", error=ShapeError)
+        if name == "y_true":
+            t = a
+        else:
+            s = np.asarray(a, np.float64)
+    if s.shape[0] != t.shape[0]:
+        raise expected("y_score", f"{t.shape[0]} scores (as many as y_true)", s.shape[0],
+                       error=ShapeError)
+    _check_classes("y_true", t)
+    if not np.isfinite(s).all():
+        raise expected("y_score", "finite scores", "NaN or infinity")
+    w = None
+    if sample_weight is not None:
+        w = _host(sample_weight, np.float64)
+        if w.shape != t.shape:
+            raise expected("sample_weight", f"{t.shape[0]} weights (one per sample)",
+                           f"shape {w.shape}", error=ShapeError)
+        if not np.isfinite(w).all():
+            raise expected("sample_weight", "finite weights", "NaN or infinity")
+    return t, s, w
+
+
+def _pos_label(t, pos_label):
+    """scikit-learn's rule: a binary y_true, or a multi-class one with ``pos_label`` given;
+    without ``pos_label`` the labels must be {0, 1} or {-1, 1} (or one of them) and 1 is
+    positive."""
+    classes = np.unique(t)
+    if pos_label is None:
+        if t.dtype.kind in "OUS" or classes.tolist() not in ([0, 1], [-1, 1], [0], [-1], [1]):
+            raise expected("pos_label", "a label (y_true takes values "
+                           f"{classes.tolist()}, not {{0, 1}} or {{-1, 1}})", None)
+        return 1
+    return pos_label
+
+
+def precision_recall_curve(y_true, y_score, *, pos_label=None, sample_weight=None,
+                           drop_intermediate=False):
+    """(precision, recall, thresholds) of a binary problem, as scikit-learn's: thresholds
+    increase (each distinct score, samples of weight 0 dropped), and the last point
+    (precision 1, recall 0) has no threshold. Without positive samples recall is 1 everywhere
+    (with a warning); precision at a threshold no sample reaches is 0."""
+    t, s, w = _curve_inputs(y_true, y_score, sample_weight)
+    pos_label = _pos_label(t, pos_label)
+    fps, tps, thr = _binary_clf_curve(t, s, pos_label, w)
+    if drop_intermediate and fps.shape[0] > 2:
+        keep = np.where(np.r_[True, np.logical_or(np.diff(tps[:-1]), np.diff(tps[1:])),
+                              True])[0]
+        fps, tps, thr = fps[keep], tps[keep], thr[keep]
+    ps = tps + fps
+    precision = np.divide(tps, ps, out=np.zeros_like(tps), where=ps != 0)
+    if tps[-1] == 0:
+        warnings.warn("No positive class found in y_true, recall is set to one for all "
+                      "thresholds.", UserWarning, stacklevel=2)
+        recall = np.ones_like(tps)
+    else:
+        recall = tps / tps[-1]
+    return np.r_[precision[::-1], 1.0], np.r_[recall[::-1], 0.0], thr[::-1]
+
+
+def _average_precision(y, s, pos_label, w):
+    precision, recall, _ = precision_recall_curve(y, s, pos_label=pos_label, sample_weight=w)
+    return float(max(0.0, -np.sum(np.diff(recall) * precision[:-1])))
+
+
+def average_precision_score(y_true, y_score, *, average="macro", pos_label=1,
+                            sample_weight=None):
+    """Average precision: sum over thresholds of (R_n - R_{n-1}) P_n (no interpolation).
+
+    Binary y_true with 1-D scores, or multi-class y_true with y_score of shape
+    (n_samples, n_classes) (columns in sorted class order), scored one-vs-rest and averaged
+    with ``average="macro"|"weighted"|"micro"|"samples"|None`` as scikit-learn. Multilabel
+    indicator targets are not supported.
+    """
+    if average not in ("micro", "samples", "weighted", "macro", None):
+        raise expected("average", "'micro', 'samples', 'weighted', 'macro' or None", average)
+    t = _host(y_true)
+    if t.ndim == 2 and t.shape[1] > 1:
+        raise expected("y_true", "a 1-D array of labels (multilabel indicator targets are not "
+                       "supported)", f"shape {t.shape}", error=ShapeError)
+    t = t.ravel() if t.ndim == 2 else t
+    if t.ndim == 1 and t.shape[0]:
+        _check_classes("y_true", t)
+    present = np.unique(t)
+    w = None if sample_weight is None else _host(sample_weight, np.float64)
+    if present.size <= 2:
+        if present.size == 2 and pos_label not in present.tolist():
+            raise expected("pos_label", f"one of {present.tolist()}", pos_label)
+        return _average_precision(t, y_score, pos_label, w)
+    if pos_label != 1:
+        raise expected("pos_label", "1 (fixed for multi-class y_true)", pos_label)
+    s = _host(y_score, np.float64)
+    if s.shape != (t.shape[0], present.size):
+        raise expected("y_score", f"shape {(t.shape[0], present.size)} (n_samples, n_classes) "
+                       "since y_true holds several classes", f"shape {s.shape}",
+                       error=ShapeError)
+    if not np.isfinite(s).all():
+        raise expected("y_score", "finite scores", "NaN or infinity")
+    if w is not None and w.shape != t.shape:
+        raise expected("sample_weight", f"{t.shape[0]} weights (one per sample)",
+                       f"shape {w.shape}", error=ShapeError)
+    Y = (t[:, None] == present[None, :]).astype(np.int64)
+    score_weight, average_weight = w, None
+    if average == "micro":
+        wm = None if w is None else np.repeat(w, present.size)
+        return _average_precision(Y.ravel(), s.ravel(), 1, wm)
+    if average == "weighted":
+        average_weight = Y.sum(axis=0) if w is None else (Y * w[:, None]).sum(axis=0)
+        if np.isclose(average_weight.sum(), 0.0):
+            return 0.0
+    if average == "samples":
+        average_weight, score_weight = w, None
+        Y, s = Y.T, s.T
+    scores = np.array([_average_precision(Y[:, c], s[:, c], 1, score_weight)
+                       for c in range(Y.shape[1])])
+    if average is None:
+        return scores
+    if average_weight is not None:
+        scores[average_weight == 0] = 0
+    return float(np.average(scores, weights=average_weight))
