@@ -328,3 +328,15 @@ def test_invalid_regression_targets_raise_as_sklearn(metric, y_true, y_pred, err
         getattr(skm, metric)(y_true, y_pred)
     with pytest.raises(error, match=message):
         getattr(M, metric)(y_true, y_pred)
+
+
+def test_roc_curve_refuses_empty_and_continuous_targets_as_scikit_learn():
+    for y_true, y_score in (([], []), ([0.5, 1.5, 0.25], [0.1, 0.4, 0.3])):
+        with pytest.raises(ValueError):
+            skm.roc_curve(y_true, y_score)
+        with pytest.raises((ShapeError, ValidationError), match="y_true"):
+            M.roc_curve(y_true, y_score)
+    for args in (([0, 1, 1, 0], [0.1, 0.8, 0.4, 0.3]), ([[0], [1], [1]], [0.2, 0.7, 0.9])):
+        for mine, theirs in zip(M.roc_curve(*args), skm.roc_curve(*args),
+                                strict=True):
+            np.testing.assert_allclose(mine, theirs)

@@ -43,26 +43,8 @@ def _binary_clf_curve(y_true, y_score, pos_label, sample_weight):
 
 def roc_curve(y_true, y_score, *, pos_label=None, sample_weight=None, drop_intermediate=True):
     """(fpr, tpr, thresholds) of a binary problem, as scikit-learn's ``roc_curve``."""
-    t = _host(y_true)
-    s = _host(y_score, np.float64)
-    w = None if sample_weight is None else _host(sample_weight, np.float64)
-    if t.ndim != 1 or s.ndim != 1:
-        raise expected("y_true, y_score", "1-D arrays", f"shapes {t.shape} and {s.shape}",
-                       error=ShapeError)
-    if s.shape[0] != t.shape[0]:
-        raise expected("y_score", f"{t.shape[0]} scores (as many as y_true)", s.shape[0],
-                       error=ShapeError)
-    if w is not None and w.shape != t.shape:
-        raise expected("sample_weight", f"{t.shape[0]} weights (one per sample)",
-                       f"shape {w.shape}", error=ShapeError)
-    if not np.isfinite(s).all():
-        raise expected("y_score", "finite scores", "NaN or infinity")
-    classes = np.unique(t)
-    if pos_label is None:
-        if classes.size > 2 or not (set(classes.tolist()) <= {0, 1} or
-                                    set(classes.tolist()) <= {-1, 1}):
-            raise expected("pos_label", "a label (y_true is not in {0, 1} or {-1, 1})", None)
-        pos_label = 1
+    t, s, w = _curve_inputs(y_true, y_score, sample_weight)
+    pos_label = _pos_label(t, pos_label)
     fps, tps, thr = _binary_clf_curve(t, s, pos_label, w)
     if drop_intermediate and fps.size > 2:
         keep = np.where(np.r_[True, np.logical_or(np.diff(fps, 2), np.diff(tps, 2)), True])[0]
