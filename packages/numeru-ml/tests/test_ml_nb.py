@@ -105,3 +105,28 @@ def test_nb_save_load_and_tensors(tmp_path):
     assert isinstance(out, nm.Tensor)
     np.testing.assert_allclose(out.numpy(), sk_nb.GaussianNB().fit(X, y).predict_proba(X),
                                atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["MultinomialNB", "ComplementNB", "BernoulliNB",
+                                  "CategoricalNB"])
+def test_small_alpha_without_force_alpha_warns_and_clips_as_sklearn(name):
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 4, size=(30, 5)).astype(float)
+    y = rng.integers(0, 3, 30)
+    with pytest.warns(UserWarning, match="alpha too small"):
+        ours = getattr(nb, name)(alpha=0.0, force_alpha=False).fit(X, y)
+    with pytest.warns(UserWarning, match="alpha too small"):
+        ref = getattr(sk_nb, name)(alpha=0.0, force_alpha=False).fit(X, y)
+    np.testing.assert_allclose(ours.predict_log_proba(X), ref.predict_log_proba(X),
+                               rtol=1e-10)
+
+
+def test_categorical_nb_min_categories_is_validated():
+    X = np.array([[0, 1], [1, 2], [2, 0]])
+    for bad in (0, -1, [3], [2.5, 3], "many"):
+        with pytest.raises(ValidationError, match="min_categories"):
+            nb.CategoricalNB(min_categories=bad).fit(X, [0, 1, 1])
+    ours = nb.CategoricalNB(min_categories=[4, 5]).fit(X, [0, 1, 1])
+    ref = sk_nb.CategoricalNB(min_categories=[4, 5]).fit(X, [0, 1, 1])
+    np.testing.assert_array_equal(ours.n_categories_, ref.n_categories_)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), rtol=1e-12)

@@ -186,3 +186,44 @@ def test_radius_queries_without_X_exclude_the_point_itself():
         reg = RadiusNeighborsRegressor(1.5).fit(X, np.arange(5.0)).predict(None)
     ref_reg = skn.RadiusNeighborsRegressor(1.5).fit(X, np.arange(5.0)).predict(None)
     np.testing.assert_allclose(reg, ref_reg, equal_nan=True)
+
+
+def test_distance_weights_give_duplicates_all_the_weight_on_every_algorithm():
+    # the brute-force GEMM form put a query's own copy at ~1e-8 instead of 0, so
+    # weights="distance" gave it 0.99999997 of the vote instead of all of it
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    X[5] = X[7] = X[3]
+    y = rng.integers(0, 3, 40)
+    y[3], y[5], y[7] = 2, 1, 2
+    Q = np.r_[X[:8], rng.normal(size=(3, 3))]
+    ref = skn.KNeighborsClassifier(4, weights="distance").fit(X, y)
+    ref_reg = skn.KNeighborsRegressor(4, weights="distance").fit(X, y * 1.0)
+    for algorithm in ("brute", "kd_tree"):
+        ours = KNeighborsClassifier(4, weights="distance", algorithm=algorithm).fit(X, y)
+        np.testing.assert_array_equal(ours.predict_proba(Q), ref.predict_proba(Q))
+        dist = ours.kneighbors(Q[:8])[0]
+        assert (dist[:, 0] == 0).all()
+        reg = KNeighborsRegressor(4, weights="distance", algorithm=algorithm).fit(X, y * 1.0)
+        np.testing.assert_allclose(reg.predict(Q), ref_reg.predict(Q), rtol=1e-12)
+        radius = NearestNeighbors(radius=0.5, algorithm=algorithm).fit(X)
+        assert (radius.radius_neighbors(X[3:4])[0][0][:3] == 0).all()
+
+
+def test_minkowski_p_inf_and_effective_metric_as_sklearn(data):
+    X, Q = data[3]
+    for metric, p in [("minkowski", np.inf), ("minkowski", 1), ("minkowski", 2),
+                      ("minkowski", 3), ("manhattan", 2), ("cityblock", 2), ("cosine", 2)]:
+        ours = NearestNeighbors(n_neighbors=3, metric=metric, p=p).fit(X)
+        ref = skn.NearestNeighbors(n_neighbors=3, metric=metric, p=p).fit(X)
+        assert ours.effective_metric_ == ref.effective_metric_
+        assert ours.effective_metric_params_ == ref.effective_metric_params_
+        np.testing.assert_allclose(ours.kneighbors(Q)[0], ref.kneighbors(Q)[0], rtol=1e-10)
+
+
+def test_radius_classifier_warns_for_an_outlier_label_outside_the_classes():
+    X = np.array([[0.0], [1.0], [2.0]])
+    model = RadiusNeighborsClassifier(0.5, outlier_label=7).fit(X, [0, 1, 1])
+    with pytest.warns(UserWarning, match="outlier_label"):
+        proba = model.predict_proba([[10.0]])
+    np.testing.assert_array_equal(proba, [[0.0, 0.0]])

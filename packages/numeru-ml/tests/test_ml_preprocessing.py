@@ -315,3 +315,38 @@ def test_encoders_and_string_imputer_save_and_load(tmp_path):
     nm.save(imputer, tmp_path / "imp.nmr")
     assert nm.load(tmp_path / "imp.nmr").transform(S).tolist() == \
         ski.SimpleImputer(strategy="most_frequent").fit_transform(S).tolist()
+
+
+def test_simple_imputer_keeps_integer_data_integer_as_sklearn():
+    A = np.array([[1, 2, -1], [1, -1, -1], [3, 2, -1], [-1, 4, -1]])
+    for strategy in ("most_frequent", "constant", "mean", "median"):
+        for keep in (False, True):
+            kw = dict(strategy=strategy, missing_values=-1, keep_empty_features=keep,
+                      add_indicator=True)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # the empty column
+                ours = P.SimpleImputer(**kw).fit(A).transform(A)
+                ref = ski.SimpleImputer(**kw).fit(A).transform(A)
+            assert ours.dtype == ref.dtype, (strategy, keep)
+            np.testing.assert_array_equal(ours, ref)
+    with pytest.warns(UserWarning, match="without any observed values"):
+        P.SimpleImputer(missing_values=-1).fit(A).transform(A)
+    with pytest.raises(ValidationError, match="fill_value"):
+        P.SimpleImputer(strategy="constant", missing_values=-1, fill_value=-1.5).fit(A)
+
+
+def test_polynomial_features_without_columns_and_robust_unit_variance_refused(X):
+    with pytest.raises(ValidationError, match="degree"):
+        P.PolynomialFeatures(0, include_bias=False).fit(X)
+    with pytest.raises(ValidationError, match="degree"):
+        P.PolynomialFeatures((0, 0), include_bias=False).fit(X)
+    with pytest.raises(ValueError):
+        skp.PolynomialFeatures(0, include_bias=False).fit(X)
+    # scikit-learn returns scale_ = 0 here (norm.ppf(1) is infinite) and transforms to inf
+    with pytest.raises(ValidationError, match="quantile_range"):
+        P.RobustScaler(quantile_range=(0, 100), unit_variance=True).fit(X)
+    ours = P.RobustScaler(quantile_range=(10, 90), unit_variance=True).fit(X)
+    ref = skp.RobustScaler(quantile_range=(10, 90), unit_variance=True).fit(X)
+    np.testing.assert_allclose(ours.transform(X), ref.transform(X), rtol=1e-12)
+    with pytest.raises(ValidationError, match="with_mean"):
+        P.StandardScaler(with_mean="yes").fit(X)

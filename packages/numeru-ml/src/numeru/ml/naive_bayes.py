@@ -206,6 +206,11 @@ class _DiscreteNB(_BaseNB):
         if (alpha < 0).any():
             raise expected("alpha", "non-negative smoothing", self.alpha)
         if not self.force_alpha and alpha.min() < 1e-10:
+            import warnings
+
+            warnings.warn("alpha too small will result in numeric errors, setting alpha = "
+                          "1.0e-10; use force_alpha=True to keep alpha unchanged (as "
+                          "scikit-learn)", UserWarning, stacklevel=4)
             alpha = np.maximum(alpha, 1e-10)
         return alpha
 
@@ -355,6 +360,13 @@ class CategoricalNB(_DiscreteNB):
         return X.astype(np.int64)
 
     def _init_counters(self, n_classes, n_features):
+        minimum = self.min_categories
+        if minimum is not None:
+            values = np.asarray(minimum)
+            if values.dtype.kind not in "iu" or values.shape not in ((), (n_features,)) or \
+                    (values < 1).any():
+                raise expected("min_categories", f"None, an integer >= 1 or {n_features} "
+                               "such integers (one per feature)", minimum)
         self.class_count_ = np.zeros(n_classes)
         self.category_count_ = [np.zeros((n_classes, 0)) for _ in range(n_features)]
         self.n_categories_ = np.zeros(n_features, np.int64)

@@ -24,24 +24,35 @@ def _soft(value, threshold):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def _gap_terms(XtA, w, alpha, beta, positive, R_norm2):  # pragma: no cover - compiled
+def _gap(XtA, w, alpha, beta, positive, R_norm2, Ry):  # pragma: no cover - compiled
+    """The duality gap, with ``XtA = X'R - beta w`` (scikit-learn's ``gap_enet``).
+
+    alpha > 0: the scaled dual point (formulation A); alpha = 0 < beta (ridge): formulation
+    B, ``||R||^2 + beta/2 ||w||^2 - R'y + ||X'R||^2 / (2 beta)``, since formulation A is
+    the primal there and never falls below tol; alpha = beta = 0: ``||X'R||^2``.
+    """
     p = w.shape[0]
+    w_norm2 = 0.0
+    for j in range(p):
+        w_norm2 += w[j] * w[j]
+    if alpha == 0.0:
+        grad_norm2 = 0.0
+        for j in range(p):
+            g = XtA[j] + beta * w[j]
+            grad_norm2 += g * g
+        if beta == 0.0:
+            return grad_norm2
+        return R_norm2 + 0.5 * beta * w_norm2 - Ry + grad_norm2 / (2.0 * beta)
     dual_norm = 0.0
     for j in range(p):
         v = XtA[j] if positive else abs(XtA[j])
         dual_norm = max(dual_norm, v)
-    if dual_norm > alpha:
-        const = alpha / dual_norm
-        gap = 0.5 * (R_norm2 + R_norm2 * const * const)
-    else:
-        const = 1.0
-        gap = R_norm2
+    const = alpha / dual_norm if dual_norm > alpha else 1.0
     l1 = 0.0
-    w_norm2 = 0.0
     for j in range(p):
         l1 += abs(w[j])
-        w_norm2 += w[j] * w[j]
-    return gap + alpha * l1 + 0.5 * beta * (1.0 + const * const) * w_norm2, const
+    return (0.5 * (R_norm2 + R_norm2 * const * const) + alpha * l1
+            + 0.5 * beta * (1.0 + const * const) * w_norm2 - const * Ry)
 
 
 @njit(cache=True)
@@ -91,8 +102,7 @@ def cd_dense(w, alpha, beta, X, y, max_iter, tol, positive, selection_seed):  # 
             Ry = np.dot(R, y)
             for j in range(p):
                 XtA[j] = np.dot(X[:, j], R) - beta * w[j]
-            gap, const = _gap_terms(XtA, w, alpha, beta, positive, R_norm2)
-            gap -= const * Ry
+            gap = _gap(XtA, w, alpha, beta, positive, R_norm2, Ry)
             if gap < scaled_tol:
                 break
     return gap, scaled_tol, n_iter
@@ -143,8 +153,7 @@ def cd_gram(w, alpha, beta, Q, q, y_norm2, max_iter, tol, positive,
                 wH += w[j] * H[j]
                 XtA[j] = q[j] - H[j] - beta * w[j]
             R_norm2 = max(y_norm2 + wH - 2.0 * wq, 0.0)
-            gap, const = _gap_terms(XtA, w, alpha, beta, positive, R_norm2)
-            gap -= const * (y_norm2 - wq)
+            gap = _gap(XtA, w, alpha, beta, positive, R_norm2, y_norm2 - wq)
             if gap < scaled_tol:
                 break
     return gap, scaled_tol, n_iter

@@ -43,15 +43,16 @@ def _strategy(precompute: Any, n: int, p: int) -> str:
 def _solve_targets(X: np.ndarray | None, Y: np.ndarray, W: np.ndarray, l1: float, l2: float,
                    max_iter: int, tol: float, positive: bool, strategy: str, seed: int,
                    gram: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
-                   ) -> tuple[np.ndarray, np.ndarray, int]:
-    """Run coordinate descent for every column of Y from the starts in W (updated in place).
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Run coordinate descent for every column of Y from the starts in W (updated in place);
+    returns (W, duality gaps, sweeps) with one gap and one sweep count per column.
 
     A dense sweep costs O(n p) and the Gram matrix O(n p^2) once, after which a sweep costs
     O(p^2): with ``strategy='auto'`` the first ``max(5, p // 4)`` sweeps run dense (most
     well-posed problems converge there) and only a problem still running switches to Gram.
     """
     gaps = np.zeros(Y.shape[1])
-    worst = 0
+    sweeps = np.zeros(Y.shape[1], np.int64)
     if gram is not None:  # (X'X, X'Y, ||y_k||^2) given: X itself is not needed
         strategy = "gram"
     Xf = np.asfortranarray(X) if strategy != "gram" else None
@@ -76,13 +77,13 @@ def _solve_targets(X: np.ndarray | None, Y: np.ndarray, W: np.ndarray, l1: float
             done += more
         W[:, k] = w
         gaps[k] = gap
-        worst = max(worst, done)
+        sweeps[k] = done
         if gap >= scaled_tol and done >= max_iter:
             warnings.warn(f"coordinate descent did not converge: duality gap {gap:.3e} > tol "
                           f"{scaled_tol:.3e} after max_iter={max_iter} iterations; increase "
                           "max_iter, raise tol or scale the features", ConvergenceWarning,
                           stacklevel=4)
-    return W, gaps, worst
+    return W, gaps, sweeps
 
 
 # Up to this many features, the Gram matrix of C-ordered data (one BLAS syrk, no copy of X)
@@ -197,7 +198,8 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
         xp_coef = like_backend(Xb, W.T if yh.ndim == 2 else W[:, 0])
         xp_int = like_backend(Xb, intercept if yh.ndim == 2 else intercept[0])
         set_coefficients(self, xp_coef, xp_int, X, yh.ndim)
-        self.n_iter_ = n_iter
+        # scikit-learn: one count for a 1-D y, a list with one per target otherwise
+        self.n_iter_ = int(n_iter[0]) if yh.ndim == 1 else [int(v) for v in n_iter]
         self.dual_gap_ = float(gaps[0] / n) if yh.ndim == 1 else gaps / n
         return self
 
@@ -270,7 +272,7 @@ def enet_path(X: Any, y: Any, *, l1_ratio: float = 0.5, eps: float = 1e-3,
                                       bool(positive), strategy, -1)
         coefs[:, :, i] = W.T
         gaps[i] = g.sum() / n
-        iters.append(n_iter)
+        iters.append(int(n_iter.max()))
     out_coefs = coefs[0] if yh.ndim == 1 else coefs
     result = tuple(_output(r, X) for r in (grid, out_coefs, gaps))
     return result + (iters,) if return_n_iter else result

@@ -114,7 +114,8 @@ class _BaseSGD(BaseEstimator):
         if early_stopping:
             n = X.shape[0]
             order = rng.permutation(n)
-            n_val = max(1, int(round(self.validation_fraction * n)))
+            # scikit-learn's ShuffleSplit: ceil(validation_fraction * n) held out
+            n_val = max(1, math.ceil(self.validation_fraction * n))
             if n_val >= n:
                 raise expected("validation_fraction", "a fraction that leaves training "
                                "samples", self.validation_fraction)
@@ -295,7 +296,8 @@ class SGDClassifier(ClassifierMixin, _BaseSGD):
     """Linear classifiers fitted by SGD, one-vs-all for more than two classes
     (scikit-learn's ``SGDClassifier``)."""
 
-    _losses = _CLASSIFICATION
+    # scikit-learn also accepts the regression losses here, on -1/+1 targets
+    _losses = _CLASSIFICATION + _REGRESSION
     _is_classifier = True
 
     def __init__(self, loss: str = "hinge", *, penalty: str | None = "l2", alpha: float = 1e-4,
@@ -423,3 +425,9 @@ class SGDClassifier(ClassifierMixin, _BaseSGD):
             uniform = total[:, 0] == 0
             P = np.where(uniform[:, None], 1.0 / P.shape[1], P / np.where(total == 0, 1, total))
         return host_output(P, X)
+
+    def predict_log_proba(self, X: Any) -> Any:
+        """log(predict_proba(X)) (scikit-learn's ``predict_log_proba``)."""
+        P = np.asarray(to_numpy(self.predict_proba(X)), dtype=np.float64)
+        with np.errstate(divide="ignore"):
+            return host_output(np.log(P), X)

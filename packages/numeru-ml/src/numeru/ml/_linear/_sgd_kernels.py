@@ -90,11 +90,12 @@ def loss_derivative(loss_id, p, y, eps):  # pragma: no cover - compiled
     z = p * y
     if loss_id == 4:
         return -y if z <= 1.0 else 0.0
-    if loss_id == 5:  # sigmoid(p) - y01, in the form that cannot overflow
-        if z >= 0.0:
-            e = math.exp(-z)
-            return -y * e / (1.0 + e)
-        return -y / (math.exp(z) + 1.0)
+    if loss_id == 5:  # sigmoid(p) - y01, evaluated as scikit-learn does (same rounding)
+        y01 = 0.5 * (y + 1.0)
+        if p > -37.0:
+            e = math.exp(-p)
+            return ((1.0 - y01) - y01 * e) / (1.0 + e)
+        return math.exp(p) - y01
     if loss_id == 6:
         if z >= 1.0:
             return 0.0

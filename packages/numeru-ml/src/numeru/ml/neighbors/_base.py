@@ -34,7 +34,9 @@ class NeighborsBase(BaseEstimator):
         check_choice("algorithm", self.algorithm, ("auto", "brute", "kd_tree"))
         check_choice("metric", self.metric, METRICS)
         check_int("leaf_size", self.leaf_size, 1)
-        p = check_positive("p", self.p)
+        # p = inf is the Chebyshev distance, as scikit-learn
+        is_inf = isinstance(self.p, (float, np.floating)) and self.p == np.inf
+        p = np.inf if is_inf else check_positive("p", self.p)
         if p < 1:
             raise expected("p", "a number >= 1 (minkowski is a metric only for p >= 1)", self.p)
         if self.algorithm == "kd_tree" and self.metric == "cosine":
@@ -55,7 +57,15 @@ class NeighborsBase(BaseEstimator):
             self.fit_method_ = "brute" if brute else "kd_tree"
         else:
             self.fit_method_ = self.algorithm
-        self.effective_metric_ = "cosine" if self.metric == "cosine" else "minkowski"
+        # scikit-learn's names: minkowski with p = 1, 2, inf becomes manhattan, euclidean,
+        # chebyshev; other metrics keep the given name
+        self.effective_metric_ = self.metric
+        self.effective_metric_params_ = {}
+        if self.metric == "minkowski":
+            named = {1.0: "manhattan", 2.0: "euclidean", np.inf: "chebyshev"}.get(float(p))
+            self.effective_metric_ = named or "minkowski"
+            if named is None:
+                self.effective_metric_params_ = {"p": self.p, "w": None}
         self.effective_p_ = float(p if self.metric == "minkowski" else
                                   {"euclidean": 2.0, "manhattan": 1.0, "cityblock": 1.0,
                                    "l1": 1.0, "chebyshev": np.inf}.get(self.metric, 2.0))
@@ -103,6 +113,8 @@ class NeighborsBase(BaseEstimator):
         rd, ind = _brute.knn(xp, X, Q, k, code, p, cosine)
         if cosine:
             return rd, ind
+        if code == EUCLIDEAN:
+            rd, ind = _brute.refine_euclidean_knn(xp, X, Q, ind)
         if xp is np:
             return reduced_to_distance(code, p, rd), ind
         if code == EUCLIDEAN:
@@ -164,6 +176,8 @@ class NeighborsBase(BaseEstimator):
             if cosine:
                 Xf, Q = self._normalised(xp, Xf), self._normalised(xp, Q)
             offsets, ind, rd = _brute.radius(xp, Xf, Q, r_red, code, p, cosine)
+            if xp is np and not cosine and code == EUCLIDEAN:
+                offsets, ind, rd = _brute.refine_euclidean_radius(Xf, Q, offsets, ind, r_red)
         dist = rd if cosine else reduced_to_distance(code, p, rd)
         if X is None:
             # The training points are the queries: a point is not its own neighbour (as

@@ -192,3 +192,65 @@ def _host(a):
     from .._classic_utils import to_host
 
     return to_host(a)
+
+
+@njit(cache=True, parallel=True)
+def _pair_sq_distances(X, Q, rows, cols, out):
+    for t in prange(rows.shape[0]):
+        q = rows[t]
+        j = cols[t]
+        s = 0.0
+        for f in range(X.shape[1]):
+            d = Q[q, f] - X[j, f]
+            s += d * d
+        out[t] = s
+
+
+def exact_sq_distances(xp, X, Q, ind):
+    """Squared euclidean distances of the chosen neighbours (``ind``: (m, k)) recomputed from
+    the coordinate differences. The GEMM form |q|^2 - 2 q.x + |x|^2 that picks them loses
+    digits to cancellation: a duplicate of the query can come out at ~1e-8 instead of 0, and
+    ``weights="distance"`` then fails to give zero-distance points all the weight (as
+    scikit-learn does). The KD-tree computes distances this way already."""
+    m, k = ind.shape
+    if xp is np:
+        numba_threads()
+        out = np.empty(m * k)
+        rows = np.repeat(np.arange(m, dtype=np.int64), k)
+        _pair_sq_distances(X, Q, rows, np.ascontiguousarray(ind, np.int64).ravel(), out)
+        return out.reshape(m, k)
+    parts = []
+    block = max(1, BLOCK_ELEMENTS // max(k * X.shape[1], 1))
+    for s in range(0, m, block):
+        e = min(m, s + block)
+        near = xp.take(X, xp.reshape(ind[s:e, :], (-1,)), axis=0)
+        diff = xp.reshape(near, (e - s, k, X.shape[1])) - Q[s:e, :][:, None, :]
+        parts.append(xp.sum(diff * diff, axis=2))
+    return xp.concat(parts, axis=0)
+
+
+def refine_euclidean_knn(xp, X, Q, ind):
+    """(exact squared distances, indices) of the k neighbours found by the GEMM kernel,
+    each row re-sorted by (distance, index)."""
+    sq = exact_sq_distances(xp, X, Q, ind)
+    if xp is np:
+        m, k = ind.shape
+        row = np.repeat(np.arange(m), k)
+        order = np.lexsort((ind.ravel(), sq.ravel(), row)).reshape(m, k) - \
+            (np.arange(m) * k)[:, None]
+        return np.take_along_axis(sq, order, axis=1), np.take_along_axis(ind, order, axis=1)
+    order = xp.argsort(sq, axis=1, stable=True)  # rows came sorted by index among ties
+    return xp.take_along_axis(sq, order, axis=1), xp.take_along_axis(ind, order, axis=1)
+
+
+def refine_euclidean_radius(X, Q, offsets, ind, r_reduced):
+    """Exact squared distances of the radius candidates (host arrays), and only those within
+    the radius: (offsets, indices, squared distances)."""
+    numba_threads()
+    rows = np.repeat(np.arange(offsets.size - 1, dtype=np.int64), np.diff(offsets))
+    sq = np.empty(ind.size)
+    _pair_sq_distances(X, Q, rows, np.ascontiguousarray(ind, np.int64), sq)
+    keep = sq <= r_reduced
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(rows[keep],
+                                                         minlength=offsets.size - 1))])
+    return offsets.astype(np.int64), ind[keep], sq[keep]

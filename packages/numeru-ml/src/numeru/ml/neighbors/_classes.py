@@ -199,6 +199,11 @@ class RadiusNeighborsClassifier(_SupervisedMixin, ClassifierMixin, NeighborsBase
             hit = np.flatnonzero(self.classes_ == self.outlier_label_)
             if hit.size:
                 proba[empty, hit[0]] = 1.0
+            else:  # as scikit-learn
+                warnings.warn(f"RadiusNeighborsClassifier: outlier_label="
+                              f"{self.outlier_label_!r} is not a training class; queries "
+                              "without neighbours get probability 0 for every class",
+                              UserWarning, stacklevel=2)
         return to_output(self, proba, like=X)
 
 

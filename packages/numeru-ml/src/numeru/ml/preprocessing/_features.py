@@ -43,13 +43,18 @@ class PolynomialFeatures(TransformerMixin, BaseEstimator):
         if isinstance(self.degree, (int, np.integer)) and not isinstance(self.degree, bool):
             if self.degree < 0:
                 raise expected("degree", "a non-negative integer or (min, max)", self.degree)
-            return 0, int(self.degree)
-        if isinstance(self.degree, tuple) and len(self.degree) == 2 and \
-                all(isinstance(d, (int, np.integer)) for d in self.degree) and \
-                0 <= self.degree[0] <= self.degree[1]:
-            return int(self.degree[0]), int(self.degree[1])
-        raise expected("degree", "a non-negative integer or (min, max) with min <= max",
-                       self.degree)
+            low, high = 0, int(self.degree)
+        elif isinstance(self.degree, tuple) and len(self.degree) == 2 and \
+                all(isinstance(d, (int, np.integer)) and not isinstance(d, bool)
+                    for d in self.degree) and 0 <= self.degree[0] <= self.degree[1]:
+            low, high = int(self.degree[0]), int(self.degree[1])
+        else:
+            raise expected("degree", "a non-negative integer or (min, max) with min <= max",
+                           self.degree)
+        if high == 0 and not self.include_bias:
+            raise expected("degree", "a maximum degree > 0 with include_bias=False (the "
+                           "output would have no columns)", self.degree)
+        return low, high
 
     def _combinations(self, n_features):
         low, high = self._degrees()
@@ -134,7 +139,9 @@ class SimpleImputer(TransformerMixin, BaseEstimator):
         if A.dtype.kind in "USO" and self.strategy in ("mean", "median"):
             raise expected("strategy", "'most_frequent' or 'constant' for non-numeric data",
                            self.strategy)
-        if A.dtype.kind in "iub":
+        # integer data stays integer for "most_frequent" and "constant" (as scikit-learn);
+        # the mean and the median need floats
+        if A.dtype.kind == "b" or (A.dtype.kind in "iu" and self.strategy in ("mean", "median")):
             A = A.astype(np.float64)
         marker_is_nan = isinstance(self.missing_values, float) and np.isnan(self.missing_values)
         if A.dtype.kind == "f" and not marker_is_nan and np.isnan(A).any():
@@ -146,6 +153,11 @@ class SimpleImputer(TransformerMixin, BaseEstimator):
         check_choice("strategy", self.strategy, ("mean", "median", "most_frequent", "constant"))
         A = self._data(X)
         self.n_features_in_ = A.shape[1]
+        if self.strategy == "constant" and self.fill_value is not None and \
+                A.dtype.kind in "iuf" and \
+                not np.can_cast(type(self.fill_value), A.dtype, casting="same_kind"):
+            raise expected("fill_value", f"a value that casts to the data's dtype {A.dtype} "
+                           "(as scikit-learn)", self.fill_value)
         missing = _is_missing(A, self.missing_values)
         stats = []
         for j in range(A.shape[1]):
@@ -188,12 +200,21 @@ class SimpleImputer(TransformerMixin, BaseEstimator):
             rows, cols = np.nonzero(missing)
             out[rows, cols] = self.statistics_[cols]
         else:
-            for j in range(A.shape[1]):
+            for j in np.flatnonzero(self._valid()):  # the other columns are dropped below
                 out[missing[:, j], j] = self.statistics_[j]
-        out = out[:, self._valid()]
+        valid = self._valid()
+        if not valid.all():  # as scikit-learn
+            import warnings
+
+            warnings.warn(f"SimpleImputer: skipping features without any observed values: "
+                          f"{np.flatnonzero(~valid).tolist()} (set keep_empty_features=True "
+                          "to keep them)", UserWarning, stacklevel=2)
+        out = out[:, valid]
         if self.add_indicator:
             out = np.concatenate([out, missing[:, self.indicator_features_].astype(out.dtype)],
                                  axis=1)
+        if A.dtype.kind in "iu" and out.dtype.kind == "f":
+            out = out.astype(A.dtype)
         return to_output(self, out, like=X) if out.dtype.kind == "f" else out
 
     def inverse_transform(self, X):

@@ -90,6 +90,9 @@ class StandardScaler(TransformerMixin, BaseEstimator):
         return self.partial_fit(X, y, sample_weight)
 
     def partial_fit(self, X, y=None, sample_weight=None):
+        for name in ("with_mean", "with_std"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise expected(name, "True or False", getattr(self, name))
         first = not hasattr(self, "n_samples_seen_")
         Xv, _ = validate_data(self, X, reset=first, dtype="float", allow_nan=True)
         X = np.asarray(to_host(Xv), np.float64)
@@ -214,6 +217,12 @@ class RobustScaler(TransformerMixin, BaseEstimator):
         q_min, q_max = self.quantile_range
         if not 0 <= q_min <= q_max <= 100:
             raise expected("quantile_range", "(q_min, q_max) with 0 <= q_min <= q_max <= 100",
+                           self.quantile_range)
+        if self.unit_variance and self.with_scaling and not 0 < q_min < q_max < 100:
+            # scikit-learn divides by norm.ppf(q_max) - norm.ppf(q_min), infinite or zero
+            # here, and returns a scale_ of 0 or inf (inf/NaN output): refuse it instead
+            raise expected("quantile_range", "0 < q_min < q_max < 100 with unit_variance=True "
+                           "(the normal quantiles of 0 and 100 are infinite)",
                            self.quantile_range)
         Xv, _ = validate_data(self, X, dtype="float", allow_nan=True)
         X = np.asarray(to_host(Xv), np.float64)
