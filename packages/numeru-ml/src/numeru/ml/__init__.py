@@ -17,6 +17,8 @@ _CLASSIC = {
     **dict.fromkeys(["GaussianNB", "MultinomialNB", "BernoulliNB", "ComplementNB",
                      "CategoricalNB"], "naive_bayes"),
     **dict.fromkeys(["Pipeline", "make_pipeline"], "pipeline"),
+    **dict.fromkeys(["GridSearchCV", "RandomizedSearchCV", "cross_val_predict",
+                     "cross_val_score", "cross_validate"], "data"),
 }
 
 

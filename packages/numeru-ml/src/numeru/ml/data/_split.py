@@ -40,7 +40,8 @@ def _take(a: Any, idx: np.ndarray) -> Any:
     return [a[int(i)] for i in idx]
 
 
-def _sizes(n: int, test_size: Any, train_size: Any) -> tuple[int, int]:
+def _sizes(n: int, test_size: Any, train_size: Any,
+           default_test: float = 0.25) -> tuple[int, int]:
     def count(name: str, value: Any, ceil: bool) -> int | None:
         if value is None:
             return None
@@ -60,7 +61,7 @@ def _sizes(n: int, test_size: Any, train_size: Any) -> tuple[int, int]:
         raise expected("test_size + train_size", "at most 1 for two fractions",
                        test_size + train_size)
     if asked_test is None and asked_train is None:
-        asked_test = math.ceil(0.25 * n)
+        asked_test = math.ceil(default_test * n)
     n_test = asked_test if asked_test is not None else n - (asked_train or 0)
     n_train = asked_train if asked_train is not None else n - n_test
     if n_train + n_test > n or n_train == 0 or n_test == 0:
@@ -112,8 +113,8 @@ def _approximate_mode(counts: np.ndarray, n_draws: int, seed: int,
     return floored
 
 
-def _stratified_split(y: np.ndarray, n_train: int, n_test: int,
-                      seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _stratified_split(y: np.ndarray, n_train: int, n_test: int, seed: int,
+                      name: str = "stratify") -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's StratifiedShuffleSplit allocation: the train set takes each class's
     share of ``n_train`` first, then the test set its share of ``n_test`` from what is left,
     so both sets are stratified (also when they do not cover all the samples)."""
@@ -121,7 +122,7 @@ def _stratified_split(y: np.ndarray, n_train: int, n_test: int,
     y_idx = y_idx.reshape(-1)
     counts = np.bincount(y_idx)
     if counts.min() < 2:
-        raise expected("stratify", "at least 2 members in every class", int(counts.min()))
+        raise expected(name, "at least 2 members in every class", int(counts.min()))
     for name, size in (("test_size", n_test), ("train_size", n_train)):
         if size < classes.size:  # a stratified set holds every class (scikit-learn's rule)
             raise expected(name, f"a set of at least {classes.size} samples (one per class)",
