@@ -105,3 +105,20 @@ def test_ml_classic_demo_section_runs():
     ref = sk_svm.SVC().fit(X[:420], y[:420]).score(X[420:], y[420:])
     ours = SVC().fit(X[:420], y[:420]).score(X[420:], y[420:])
     assert abs(ours - ref) <= 0.01
+
+
+def test_a_pipeline_is_what_its_final_step_is_as_scikit_learn():
+    from sklearn import base, linear_model
+
+    from numeru.core.estimator import is_classifier, is_regressor
+    from numeru.ml import LogisticRegression, Ridge
+
+    pairs = ((LogisticRegression(), linear_model.LogisticRegression()),
+             (Ridge(), linear_model.Ridge()))
+    for mine_last, theirs_last in pairs:
+        mine = make_pipeline(StandardScaler(), mine_last)
+        theirs = skpipe.make_pipeline(skp.StandardScaler(), theirs_last)
+        assert is_classifier(mine) == base.is_classifier(theirs)
+        assert is_regressor(mine) == base.is_regressor(theirs)
+    assert is_classifier(make_pipeline(StandardScaler(), LogisticRegression()))
+    assert not is_classifier(make_pipeline(StandardScaler()))  # a transformer pipeline

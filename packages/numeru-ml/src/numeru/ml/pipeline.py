@@ -25,6 +25,15 @@ class Pipeline(BaseEstimator):
         self.steps = steps
         self.verbose = verbose
 
+    @property
+    def _estimator_type(self):
+        """The final step's (scikit-learn's rule): a pipeline ending in a classifier is one,
+        so ``is_classifier``, stratified cross-validation and scorers treat it as one."""
+        steps = self.steps if isinstance(self.steps, (list, tuple)) else ()
+        last = steps[-1] if steps else None
+        return getattr(last[1], "_estimator_type", None) if isinstance(last, (list, tuple)) \
+            and len(last) == 2 else None
+
     # -- parameters --------------------------------------------------------------------------
     def _validate_steps(self):
         if not isinstance(self.steps, (list, tuple)) or not self.steps:

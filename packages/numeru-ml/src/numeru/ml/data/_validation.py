@@ -34,12 +34,7 @@ class FitFailedWarning(RuntimeWarning):
 
 
 def _is_classifier(estimator: Any) -> bool:
-    if is_classifier(estimator):
-        return True
-    steps = getattr(estimator, "steps", None)  # a Pipeline is what its last step is
-    if not steps:
-        return False
-    return _is_classifier(steps[-1][1])
+    return is_classifier(estimator)  # a Pipeline is what its last step is (its own rule)
 
 
 def _is_class_labels(y: Any) -> bool:
