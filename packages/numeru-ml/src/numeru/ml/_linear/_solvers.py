@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 import numeru.linalg as la
 from numeru.core.errors import LinAlgError
 from numeru.core.estimator import get_namespace
@@ -31,14 +29,9 @@ def _t(array: Any, like: Any) -> Tensor:
 
 
 def gram(X: Any) -> Any:
-    """X'X. On NumPy float data through BLAS syrk on X' (no copy for a C-ordered X): half
-    the flops of a general product, and much faster than NumPy's ``X.T @ X`` on this path."""
-    if isinstance(X, np.ndarray) and X.dtype in (np.float64, np.float32) and X.ndim == 2:
-        from scipy.linalg.blas import dsyrk, ssyrk
-
-        syrk = dsyrk if X.dtype == np.float64 else ssyrk
-        upper = syrk(1.0, X.T, trans=0) if X.flags.c_contiguous else syrk(1.0, X, trans=1)
-        return np.triu(upper) + np.triu(upper, 1).T
+    """X'X. NumPy (and CuPy) recognise ``X.T @ X`` and call BLAS syrk themselves: half the
+    flops of a general product, with the BLAS's own threading (SciPy's syrk wrapper, used
+    here before, was 1.3x slower on 100,000 x 100 on two threads, NumPy 2.4)."""
     return X.T @ X
 
 
