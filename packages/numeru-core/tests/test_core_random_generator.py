@@ -401,6 +401,36 @@ def test_uniform_range_must_be_finite_in_the_output_dtype():
     assert np.isfinite(v).all() and v.max() > 1e38
 
 
+def test_uniform_float32_bounds_must_be_finite_in_float32():
+    gen = nm.random.Generator(34)
+    # a range of 1 but low = 1e39 overflows float32: was inf with an overflow warning (the
+    # array path already refused it, its cast giving inf - inf)
+    with pytest.raises(ValidationError, match="low: .*float32"):
+        gen.uniform(1e39, 1e39 + 1e33, dtype=np.float32)
+    with pytest.raises(ValidationError, match="high - low"):
+        gen.uniform(np.array([1e39]), 1e39 + 1e33, dtype=np.float32)
+    # the same bounds are fine in float64, like NumPy's uniform
+    ref = np.random.default_rng(34).uniform(1e39, 1e39 + 1e33, 100)
+    ours = gen.uniform(1e39, 1e39 + 1e33, 100).numpy()
+    assert ours.min() >= 1e39 and ours.max() <= 1e39 + 1e33
+    assert stats.ks_2samp(ours, ref).pvalue > 1e-3
+
+
+def test_normal_nan_scale_is_refused_for_scalars_and_arrays_alike():
+    gen = nm.random.Generator(35)
+    with pytest.raises(ValidationError, match="scale"):
+        gen.normal(0.0, float("nan"))
+    # the array path gave NaN draws silently
+    with pytest.raises(ValidationError, match="scale: .*non-negative"):
+        gen.normal(0.0, np.array([1.0, np.nan]))
+    with pytest.raises(ValidationError, match="scale"):
+        gen.normal(nm.zeros(2), nm.asarray([np.nan, 1.0]))
+    # like NumPy, a NaN loc or an infinite scale are values, not errors
+    ref = np.random.default_rng(35).normal([np.nan, 0.0], [1.0, np.inf])
+    ours = gen.normal([np.nan, 0.0], [1.0, np.inf]).numpy()
+    assert np.isnan(ours[0]) and np.isnan(ref[0]) and np.isinf(ours[1]) and np.isinf(ref[1])
+
+
 def test_bernoulli_dtype_is_checked():
     gen = nm.random.Generator(34)
     with pytest.raises(DTypeError, match="dtype: expected a numeru dtype.*'foo'"):

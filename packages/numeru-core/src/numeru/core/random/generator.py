@@ -233,10 +233,15 @@ class Generator:
         device = self.device
         params = _params(device, name, low=low, high=high)
         if params is None:
+            # the bounds and the range must be finite in the output dtype (float32 overflows
+            # above ~3.4e38; the array path's cast to float32 catches the bounds the same way)
+            largest = float(np.finfo(name).max)
             scale = float(high) - float(low)
-            # the range must be finite in the output dtype (float32 overflows above ~3.4e38)
-            if not abs(scale) <= float(np.finfo(name).max):
+            if not abs(scale) <= largest:
                 raise expected("high - low", f"a finite range in {name}", scale)
+            for bound_name, bound in (("low", low), ("high", high)):
+                if not abs(float(bound)) <= largest:
+                    raise expected(bound_name, f"a finite value in {name}", bound)
             shape = as_shape(size)
             data = self._uniform_data(_count(shape), name, device, float(low), scale)
             return self._tensor(data, shape, device)
@@ -266,8 +271,9 @@ class Generator:
                               loc=float(loc), scale=float(scale))
             return self._tensor(data, shape, device)
         xp = device.backend.xp
-        if bool(xp.any(params["scale"] < 0)):
-            raise expected("scale", "non-negative standard deviations", "negative values")
+        # NaN is refused as in the scalar path (``not scale >= 0``), not passed on as NaN draws
+        if not bool(xp.all(params["scale"] >= 0)):
+            raise expected("scale", "non-negative standard deviations", "negative or nan values")
         shape = _param_shape(size, params)
         n = _count(shape)
         z = xp.reshape(self._draw(ops.RANDOM_NORMAL, n, per, device, n=n, dtype_name=name),
