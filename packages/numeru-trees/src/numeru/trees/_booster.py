@@ -140,7 +140,8 @@ def boost(X, y, w, objective: Objective, is_cat, monotone, config: BoostConfig,
             tree = grower.grow(order, pairs[group], features)
             segments = np.array(tree.leaf_segments, np.int64).reshape(-1, 3)
             if objective.refresh_leaves_with_median:
-                _refresh_with_median(tree, segments, order, y, raw[:, group], w,
+                _refresh_with_median(tree, segments, order, y, raw[:, group],
+                                     w if getattr(objective, "weighted", True) else None,
                                      config.grow.learning_rate)
             values = np.array([tree.value[i] for i in segments[:, 0]], np.float64)
             use_threads_for(order.shape[0])
@@ -178,9 +179,11 @@ def boost(X, y, w, objective: Objective, is_cat, monotone, config: BoostConfig,
 
 
 def _refresh_with_median(tree, segments, order, y, raw_column, w, learning_rate):
-    """Leaf value = weighted median residual of its rows (absolute error; as LightGBM)."""
+    """Leaf value = median residual of its rows (absolute error; as XGBoost and LightGBM);
+    ``w`` None: unweighted (interpolated) median."""
     for node, start, end in segments:
         rows = order[start:end]
         if rows.size:
             residual = y[rows] - raw_column[rows]
-            tree.value[node] = weighted_quantile(residual, w[rows], 0.5) * learning_rate
+            tree.value[node] = weighted_quantile(
+                residual, None if w is None else w[rows], 0.5) * learning_rate

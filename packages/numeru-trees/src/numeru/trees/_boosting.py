@@ -59,6 +59,10 @@ def _feature_mask(name, value, n_features, *, signed=False) -> np.ndarray:
     return out
 
 
+_IMPORTANCE_TYPES = ("gain", "total_gain", "cover", "total_cover", "split", "weight")
+_IMPORTANCE_EXPECTED = "'gain', 'total_gain', 'cover', 'total_cover', 'split' or 'weight'"
+
+
 class BaseGradientBoosting(BaseEstimator):
     _is_classifier = False
     n_features_in_: int  # set by fit
@@ -126,9 +130,8 @@ class BaseGradientBoosting(BaseEstimator):
             cat_smooth=check_real("cat_smooth", self.cat_smooth, 0.0, np.inf),
             max_cat_to_onehot=check_int("max_cat_to_onehot", self.max_cat_to_onehot, 1),
             max_delta_step=POISSON_MAX_DELTA_STEP if objective_name == "poisson" else 0.0)
-        if self.importance_type not in ("gain", "total_gain", "split", "weight"):
-            raise expected("importance_type", "'gain', 'total_gain', 'split' or 'weight'",
-                           self.importance_type)
+        if self.importance_type not in _IMPORTANCE_TYPES:
+            raise expected("importance_type", _IMPORTANCE_EXPECTED, self.importance_type)
         return BoostConfig(
             n_estimators=check_int("n_estimators", self.n_estimators, 1),
             grow=grow, max_bin=check_int("max_bin", self.max_bin, 2, high=255),
@@ -153,6 +156,8 @@ class BaseGradientBoosting(BaseEstimator):
         objective = make_objective(self.objective if self.objective is not None else
                                    ("squared_error" if not self._is_classifier else None),
                                    n_classes=n_classes, huber_delta=self.huber_delta)
+        if objective.name == "absolute_error":
+            objective.weighted = sample_weight is not None  # XGBoost's median choice
         config = self._config(objective.name)
         is_cat = _feature_mask("categorical_features", self.categorical_features, n_features)
         monotone = _feature_mask("monotone_constraints", self.monotone_constraints,
@@ -241,24 +246,25 @@ class BaseGradientBoosting(BaseEstimator):
         return to_output(self, self._ensemble.apply(self._prepare(X)), like=X)
 
     def get_importances(self, importance_type: str = "gain") -> np.ndarray:
-        """Raw per-feature importances: 'gain' (mean gain of splits), 'total_gain', 'split'
+        """Raw per-feature importances, as XGBoost's ``get_score``: 'gain' / 'cover' (mean
+        gain / hessian sum of the splits on the feature), 'total_gain', 'total_cover', 'split'
         or 'weight' (number of splits)."""
         check_is_fitted(self)
+        if importance_type not in _IMPORTANCE_TYPES:
+            raise expected("importance_type", _IMPORTANCE_EXPECTED, importance_type)
         split = np.zeros(self.n_features_in_)
-        gain = np.zeros(self.n_features_in_)
+        total = np.zeros(self.n_features_in_)
+        column = "cover" if importance_type in ("cover", "total_cover") else "gain"
         for t in range(len(self._ensemble)):
             tree = self._ensemble.tree(t)
             internal = tree["left"] >= 0
             np.add.at(split, tree["feature"][internal], 1.0)
-            np.add.at(gain, tree["feature"][internal], tree["gain"][internal])
+            np.add.at(total, tree["feature"][internal], tree[column][internal])
         if importance_type in ("split", "weight"):
             return split
-        if importance_type == "total_gain":
-            return gain
-        if importance_type == "gain":
-            return np.divide(gain, split, out=np.zeros_like(gain), where=split > 0)
-        raise expected("importance_type", "'gain', 'total_gain', 'split' or 'weight'",
-                       importance_type)
+        if importance_type.startswith("total_"):
+            return total
+        return np.divide(total, split, out=np.zeros_like(total), where=split > 0)
 
     @property
     def feature_importances_(self) -> np.ndarray:

@@ -16,8 +16,20 @@ _EPS = 1e-16
 POISSON_MAX_DELTA_STEP = 0.7
 
 
-def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
-    """Smallest value whose cumulative weight reaches ``q`` of the total."""
+def weighted_quantile(values: np.ndarray, weights: np.ndarray | None, q: float) -> float:
+    """Smallest value whose cumulative weight reaches ``q`` of the total; without weights,
+    XGBoost's unweighted ``Quantile`` (src/common/stats.h: linear interpolation at position
+    ``q (n + 1)``, so the median of an even count is the mean of the middle two)."""
+    if weights is None:
+        v = np.sort(values, kind="mergesort")
+        n = v.size
+        if q <= 1.0 / (n + 1):
+            return float(v[0])
+        if q >= n / (n + 1):
+            return float(v[-1])
+        x = q * (n + 1)
+        k = int(np.floor(x)) - 1
+        return float(v[k] + (x - 1 - k) * (v[k + 1] - v[k]))
     order = np.argsort(values, kind="mergesort")
     cumulative = np.cumsum(weights[order])
     position = int(np.searchsorted(cumulative, q * cumulative[-1], side="left"))
@@ -56,9 +68,12 @@ class AbsoluteError(Objective):
 
     name = "absolute_error"
     refresh_leaves_with_median = True
+    # False when fit had no sample_weight: medians then interpolate as XGBoost's unweighted
+    # Quantile does (with weights XGBoost takes the weighted lower median, as here)
+    weighted = True
 
     def init_score(self, y, w):
-        return np.array([weighted_quantile(y, w, 0.5)])
+        return np.array([weighted_quantile(y, w if self.weighted else None, 0.5)])
 
     def grad_hess(self, y, raw, w):
         return np.sign(raw[:, 0] - y) * w, w.copy()
