@@ -350,3 +350,89 @@ def test_polynomial_features_without_columns_and_robust_unit_variance_refused(X)
     np.testing.assert_allclose(ours.transform(X), ref.transform(X), rtol=1e-12)
     with pytest.raises(ValidationError, match="with_mean"):
         P.StandardScaler(with_mean="yes").fit(X)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("missing", [False, True])
+def test_max_abs_scaler_equal_sklearn(X, X_nan, dtype, missing):
+    data = (X_nan if missing else X).astype(dtype)
+    data[:, 4] = 0.0  # an all-zero column: scale_ 1
+    ours, ref = P.MaxAbsScaler().fit(data), skp.MaxAbsScaler().fit(data)
+    np.testing.assert_allclose(ours.max_abs_, ref.max_abs_, rtol=0, atol=0)
+    np.testing.assert_allclose(ours.scale_, ref.scale_, rtol=0, atol=0)
+    assert ours.scale_[4] == 1.0 and ours.n_samples_seen_ == ref.n_samples_seen_ == len(data)
+    probe = data[:50] * dtype(1.5)
+    out = ours.transform(probe)
+    assert out.dtype == ref.transform(probe).dtype == dtype
+    np.testing.assert_array_equal(out, ref.transform(probe))  # NaN kept where it was
+    back = ours.inverse_transform(ours.transform(data))
+    assert back.dtype == dtype
+    np.testing.assert_array_equal(back, ref.inverse_transform(ref.transform(data)))
+    np.testing.assert_allclose(back, data, rtol=1e-6 if dtype == np.float32 else 1e-14)
+    tensor = ours.transform(nm.asarray(probe))
+    assert isinstance(tensor, nm.Tensor) and tensor.numpy().dtype == dtype
+    np.testing.assert_array_equal(tensor.numpy(), out)
+    partial, ref_partial = P.MaxAbsScaler(), skp.MaxAbsScaler()
+    for chunk in np.array_split(data, 3):
+        partial.partial_fit(chunk)
+        ref_partial.partial_fit(chunk)
+    np.testing.assert_array_equal(partial.scale_, ours.scale_)
+    np.testing.assert_array_equal(partial.transform(data), ours.transform(data))
+    assert partial.n_samples_seen_ == ref_partial.n_samples_seen_ == len(data)
+    # fit starts again (does not combine with the earlier partial_fit)
+    np.testing.assert_array_equal(partial.fit(data[:10]).max_abs_,
+                                  skp.MaxAbsScaler().fit(data[:10]).max_abs_)
+    with pytest.raises(ShapeError, match=r"X: expected 5 features \(as in fit\), got 2"):
+        ours.transform(data[:, :2])
+    with pytest.raises(ShapeError, match=r"X: expected 5 features \(as in fit\), got 3"):
+        partial.partial_fit(data[:, :3])
+
+
+@pytest.mark.parametrize("norm", ["l2", "l1", "max"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_normalizer_equal_sklearn(X, norm, dtype):
+    data = X.astype(dtype)
+    data[3] = 0.0  # a row of zeros stays zero
+    ours, ref = P.Normalizer(norm=norm).fit(data), skp.Normalizer(norm=norm).fit(data)
+    out, expect = ours.transform(data), ref.transform(data)
+    assert out.dtype == expect.dtype == dtype
+    tol = {"rtol": 1e-6, "atol": 1e-7} if dtype == np.float32 else TOL
+    np.testing.assert_allclose(out, expect, **tol)
+    np.testing.assert_array_equal(out[3], 0.0)
+    np.testing.assert_array_equal(ours.fit_transform(data), out)
+    tensor = ours.transform(nm.asarray(data))
+    assert isinstance(tensor, nm.Tensor) and tensor.numpy().dtype == dtype
+    np.testing.assert_array_equal(tensor.numpy(), out)
+    with pytest.raises(ShapeError, match=r"X: expected 5 features \(as in fit\), got 2"):
+        ours.transform(data[:, :2])
+
+
+def test_normalizer_refuses_bad_norm_and_nan(X, X_nan):
+    for bad in ["l3", None, 2]:
+        with pytest.raises(ValidationError, match=r"norm: expected one of 'l1', 'l2', 'max', "
+                                                  r"got"):
+            P.Normalizer(norm=bad).fit(X)
+    with pytest.raises(ValueError):
+        skp.Normalizer(norm="l3").fit(X)
+    fitted = P.Normalizer().fit(X)
+    fitted.norm = "l3"
+    with pytest.raises(ValidationError, match="norm"):
+        fitted.transform(X)
+    with pytest.raises(ValueError):
+        skp.Normalizer().fit(X_nan)
+    with pytest.raises(ValidationError, match="NaN"):
+        P.Normalizer().fit(X_nan)
+    with pytest.raises(ValidationError, match="NaN"):
+        P.Normalizer().fit(X).transform(X_nan)
+
+
+def test_max_abs_scaler_and_normalizer_save_and_load(tmp_path, X, X_nan):
+    for model in [P.MaxAbsScaler().fit(X_nan), P.Normalizer(norm="l1").fit(X),
+                  P.Normalizer(norm="max").fit(X)]:
+        nm.save(model, tmp_path / "m.nmr")
+        loaded = nm.load(tmp_path / "m.nmr")
+        assert type(loaded) is type(model)
+        data = X_nan if isinstance(model, P.MaxAbsScaler) else X
+        np.testing.assert_array_equal(loaded.transform(data), model.transform(data))
+    assert nm.registry("models").get("max_abs_scaler") is not None
+    assert nm.registry("models").get("normalizer") is not None

@@ -36,7 +36,8 @@ _add(
     " svc svr linear_svc linear_svr nearest_neighbors kneighbors_classifier"
     " kneighbors_regressor radius_neighbors_classifier radius_neighbors_regressor gaussian_nb"
     " multinomial_nb bernoulli_nb complement_nb categorical_nb standard_scaler min_max_scaler"
-    " robust_scaler one_hot_encoder label_encoder polynomial_features simple_imputer pipeline",
+    " robust_scaler max_abs_scaler normalizer one_hot_encoder label_encoder polynomial_features"
+    " simple_imputer pipeline",
 )
 _add("models", "numeru-dl", "mlp cnn")
 _add("optimizers", "numeru-ml", "sgd adagrad rmsprop adam adamw adamax nadam lion lbfgs")

@@ -22,6 +22,8 @@ CLASSIC_MODELS = {
     "standard_scaler": "numeru.ml.preprocessing:StandardScaler",
     "min_max_scaler": "numeru.ml.preprocessing:MinMaxScaler",
     "robust_scaler": "numeru.ml.preprocessing:RobustScaler",
+    "max_abs_scaler": "numeru.ml.preprocessing:MaxAbsScaler",
+    "normalizer": "numeru.ml.preprocessing:Normalizer",
     "one_hot_encoder": "numeru.ml.preprocessing:OneHotEncoder",
     "label_encoder": "numeru.ml.preprocessing:LabelEncoder",
     "polynomial_features": "numeru.ml.preprocessing:PolynomialFeatures",

@@ -2,7 +2,7 @@
 
 from ._encoders import LabelEncoder, OneHotEncoder
 from ._features import PolynomialFeatures, SimpleImputer
-from ._scalers import MinMaxScaler, RobustScaler, StandardScaler
+from ._scalers import MaxAbsScaler, MinMaxScaler, Normalizer, RobustScaler, StandardScaler
 
-__all__ = ["LabelEncoder", "MinMaxScaler", "OneHotEncoder", "PolynomialFeatures",
-           "RobustScaler", "SimpleImputer", "StandardScaler"]
+__all__ = ["LabelEncoder", "MaxAbsScaler", "MinMaxScaler", "Normalizer", "OneHotEncoder",
+           "PolynomialFeatures", "RobustScaler", "SimpleImputer", "StandardScaler"]

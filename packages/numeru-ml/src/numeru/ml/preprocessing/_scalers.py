@@ -1,4 +1,5 @@
-"""Feature scalers: ``StandardScaler``, ``MinMaxScaler``, ``RobustScaler``.
+"""Feature scalers: ``StandardScaler``, ``MinMaxScaler``, ``RobustScaler``, ``MaxAbsScaler``,
+``Normalizer``.
 
 Statistics follow scikit-learn exactly (Chan et al.'s incremental mean and variance with the
 same correction term, NaNs ignored when fitting and kept when transforming, constant features
@@ -8,6 +9,7 @@ is scaled where it lives.
 
 from __future__ import annotations
 
+import warnings
 from statistics import NormalDist
 
 import numpy as np
@@ -261,5 +263,81 @@ class RobustScaler(TransformerMixin, BaseEstimator):
             if self.with_centering:
                 A = A + as_xp(self.center_)
             return A * 1.0 if not (self.with_centering or self.with_scaling) else A
+
+        return to_output(self, _apply(Xv, run), like=X)
+
+
+class MaxAbsScaler(TransformerMixin, BaseEstimator):
+    """Scale each feature by its maximum absolute value (no centering, keeps signs)."""
+
+    def __init__(self, *, copy=True):
+        self.copy = copy
+
+    def fit(self, X, y=None):
+        for name in ("n_samples_seen_", "max_abs_", "scale_"):
+            self.__dict__.pop(name, None)
+        return self.partial_fit(X, y)
+
+    def partial_fit(self, X, y=None):
+        first = not hasattr(self, "n_samples_seen_")
+        Xv, _ = validate_data(self, X, reset=first, dtype="float", allow_nan=True)
+        X = np.asarray(to_host(Xv), np.float64)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column: NaN, as sklearn
+            max_abs = np.nanmax(np.abs(X), axis=0)
+        if first:
+            self.n_samples_seen_ = X.shape[0]
+        else:
+            max_abs = np.maximum(self.max_abs_, max_abs)
+            self.n_samples_seen_ += X.shape[0]
+        self.max_abs_ = max_abs
+        self.scale_ = _handle_zeros(max_abs)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        Xv, _ = validate_data(self, X, reset=False, dtype="float", allow_nan=True)
+        return to_output(self, _apply(Xv, lambda xp, A, as_xp: A / as_xp(self.scale_)), like=X)
+
+    def inverse_transform(self, X):
+        check_is_fitted(self)
+        Xv, _ = validate_data(self, X, reset=False, dtype="float", allow_nan=True)
+        return to_output(self, _apply(Xv, lambda xp, A, as_xp: A * as_xp(self.scale_)), like=X)
+
+
+_NORMS = ("l1", "l2", "max")
+
+
+class Normalizer(TransformerMixin, BaseEstimator):
+    """Scale each sample (row) to unit ``norm``; rows of zeros stay zero. Stateless."""
+
+    def __init__(self, norm="l2", *, copy=True):
+        self.norm = norm
+        self.copy = copy
+
+    def _check_norm(self):
+        if not isinstance(self.norm, str) or self.norm not in _NORMS:
+            raise expected("norm", "one of 'l1', 'l2', 'max'", self.norm)
+
+    def fit(self, X, y=None):
+        self._check_norm()
+        validate_data(self, X, dtype="float")
+        return self
+
+    def transform(self, X, copy=None):
+        self._check_norm()
+        check_is_fitted(self)
+        Xv, _ = validate_data(self, X, reset=False, dtype="float")
+
+        def run(xp, A, as_xp):
+            A = A.astype(np.float64) if xp is np else xp.astype(A, xp.float64)
+            if self.norm == "l1":
+                norms = xp.sum(xp.abs(A), axis=1)
+            elif self.norm == "l2":
+                norms = xp.sqrt(xp.sum(A * A, axis=1))
+            else:
+                norms = xp.max(xp.abs(A), axis=1)
+            norms = xp.where(norms < 10 * _EPS, xp.ones_like(norms), norms)
+            return A / norms[:, None]
 
         return to_output(self, _apply(Xv, run), like=X)
