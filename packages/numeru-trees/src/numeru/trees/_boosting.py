@@ -68,7 +68,8 @@ class BaseGradientBoosting(BaseEstimator):
     n_features_in_: int  # set by fit
 
     def __init__(self, *, n_estimators=100, learning_rate=0.3, max_depth=6, max_leaves=0,
-                 grow_policy="depthwise", objective=None, huber_delta=1.0, reg_lambda=1.0,
+                 grow_policy="depthwise", objective=None, huber_delta=1.0,
+                 scale_pos_weight=1.0, reg_lambda=1.0,
                  reg_alpha=0.0, gamma=0.0, min_child_weight=1.0, subsample=1.0,
                  colsample_bytree=1.0, max_bin=255, categorical_features=None,
                  monotone_constraints=None, max_cat_to_onehot=4, cat_smooth=10.0,
@@ -81,6 +82,7 @@ class BaseGradientBoosting(BaseEstimator):
         self.grow_policy = grow_policy
         self.objective = objective
         self.huber_delta = huber_delta
+        self.scale_pos_weight = scale_pos_weight
         self.reg_lambda = reg_lambda
         self.reg_alpha = reg_alpha
         self.gamma = gamma
@@ -155,7 +157,8 @@ class BaseGradientBoosting(BaseEstimator):
         w = np.array(to_numpy(check_sample_weight(sample_weight, n)), dtype=np.float64)
         objective = make_objective(self.objective if self.objective is not None else
                                    ("squared_error" if not self._is_classifier else None),
-                                   n_classes=n_classes, huber_delta=self.huber_delta)
+                                   n_classes=n_classes, huber_delta=self.huber_delta,
+                                   scale_pos_weight=self.scale_pos_weight)
         if objective.name == "absolute_error":
             objective.weighted = sample_weight is not None  # XGBoost's median choice
         config = self._config(objective.name)

@@ -119,17 +119,37 @@ class Poisson(Objective):
 
 
 class Logistic(Objective):
-    """Binary log loss on encoded labels {0, 1}; raw scores are log-odds."""
+    """Binary log loss on encoded labels {0, 1}; raw scores are log-odds.
+
+    ``scale_pos_weight`` multiplies the gradient and hessian of positive examples, as
+    XGBoost's ``binary:logistic`` does (src/objective/regression_obj.cu). The starting score
+    is then XGBoost's too: the weighted label mean when it is 1, otherwise (XGBoost's
+    ``FitIntercept`` fallback) one unregularised Newton step from log-odds 0 with the scaled
+    gradients, ``-sum(g) / sum(h)``.
+    """
 
     name = "logistic"
 
+    def __init__(self, scale_pos_weight: float = 1.0):
+        self.scale_pos_weight = float(scale_pos_weight)
+
+    def _weights(self, y, w):
+        if self.scale_pos_weight == 1.0:
+            return w
+        return np.where(y == 1.0, w * self.scale_pos_weight, w)
+
     def init_score(self, y, w):
+        if self.scale_pos_weight != 1.0:
+            ws = self._weights(y, w)
+            step = -np.sum((0.5 - y) * ws) / max(np.sum(0.25 * ws), _EPS)
+            return np.array([float(step)])
         p = float(np.clip(np.average(y, weights=w), 1e-6, 1 - 1e-6))
         return np.array([np.log(p / (1 - p))])
 
     def grad_hess(self, y, raw, w):
         p = 1.0 / (1.0 + np.exp(-raw[:, 0]))
-        return (p - y) * w, np.maximum(p * (1.0 - p), _EPS) * w
+        ws = self._weights(y, w)
+        return (p - y) * ws, np.maximum(p * (1.0 - p), _EPS) * ws
 
     def transform(self, raw):
         p = 1.0 / (1.0 + np.exp(-raw[:, 0]))
@@ -190,7 +210,18 @@ REGRESSION_OBJECTIVES = ("squared_error", "absolute_error", "huber", "poisson")
 CLASSIFICATION_OBJECTIVES = ("logistic", "softmax")
 
 
-def make_objective(objective, *, n_classes: int | None, huber_delta: float) -> Objective:
+def make_objective(objective, *, n_classes: int | None, huber_delta: float,
+                   scale_pos_weight: float = 1.0) -> Objective:
+    spw = scale_pos_weight
+    if isinstance(spw, bool) or not isinstance(spw, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(spw) or spw <= 0:
+        raise expected("scale_pos_weight", "a finite positive number", spw)
+    if spw != 1:
+        is_logistic = (not callable(objective) and n_classes is not None and n_classes <= 2
+                       and objective in (None, "logistic"))
+        if not is_logistic:
+            raise expected("scale_pos_weight", "1.0 unless the objective is 'logistic' "
+                           "(binary classification)", spw)
     if callable(objective):
         groups = 1 if n_classes is None or n_classes <= 2 else n_classes
         return CustomObjective(objective, groups)
@@ -207,7 +238,7 @@ def make_objective(objective, *, n_classes: int | None, huber_delta: float) -> O
         if n_classes <= 2:
             if objective == "softmax":
                 return Softmax(2)
-            return Logistic()
+            return Logistic(spw)
         if objective == "logistic":
             raise expected("objective", "'softmax' for more than two classes", objective)
         return Softmax(n_classes)
