@@ -91,27 +91,7 @@ def r2_score(y_true, y_pred, *, sample_weight=None, multioutput="uniform_average
     weight = 1.0 if w is None else w[:, None]
     num = (weight * (t - p) ** 2).sum(axis=0)
     den = (weight * (t - np.average(t, axis=0, weights=w)) ** 2).sum(axis=0)
-    nonzero_den = den != 0
-    nonzero_num = num != 0
-    if not force_finite:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scores = 1.0 - num / den
-    else:
-        scores = np.ones(t.shape[1])
-        valid = nonzero_num & nonzero_den
-        scores[valid] = 1.0 - num[valid] / den[valid]
-        scores[nonzero_num & ~nonzero_den] = 0.0
-    if isinstance(multioutput, str):
-        if multioutput == "raw_values":
-            return scores
-        if multioutput == "uniform_average":
-            return float(np.average(scores))
-        if not np.any(nonzero_den):
-            # Every target is constant: no variance to weight by, so (as scikit-learn) the
-            # outputs count equally.
-            return float(np.average(scores))
-        return float(np.average(scores, weights=den))
-    return float(np.average(scores, weights=np.asarray(multioutput, np.float64)))
+    return _explained_fraction(num, den, multioutput, force_finite)
 
 
 def _weighted_percentile(a, w, rank, average):
@@ -140,7 +120,8 @@ def _weighted_percentile(a, w, rank, average):
 
 def _explained_fraction(num, den, multioutput, force_finite):
     """1 - num / den per output, averaged as scikit-learn's
-    ``_assemble_fraction_of_explained_deviance`` (shared by explained variance and D^2)."""
+    ``_assemble_fraction_of_explained_deviance`` (shared by R^2, explained variance and D^2;
+    with no variance in any output, "variance_weighted" counts the outputs equally)."""
     nonzero_den = den != 0
     if not force_finite:
         with np.errstate(divide="ignore", invalid="ignore"):
